@@ -1,0 +1,15 @@
+import type { ClusterDriver } from '../src/drivers/cluster-driver';
+import type { FrameworkSubscription } from '../src/domain/framework';
+
+/** Where a framework's events go; backed by the framework registry workflow in production. */
+export interface FrameworkDirectory {
+  lookup(frameworkId: string): Promise<FrameworkSubscription | undefined>;
+}
+
+export interface ActivityDeps {
+  driver: ClusterDriver;
+  frameworks: FrameworkDirectory;
+  /** How often a hard drain looks whether the machine is empty yet. */
+  drainPollMs?: number;
+  fetch?: typeof fetch;
+}

@@ -1,0 +1,69 @@
+// Activities over the cluster driver. Each is idempotent: the workflow passes a key derived from the window and
+// machine, so a retry after a worker crash kills no task twice and repeats no transition.
+import { ApplicationFailure, heartbeat, sleep } from '@temporalio/activity';
+import type { MachineId } from '../src/domain/machine';
+import { ErrorCode } from '../src/domain/errors';
+import type { KillResult } from '../src/drivers/cluster-driver';
+import type { ActivityDeps } from './deps';
+
+export interface MachineTasks {
+  /** False when the cluster has no such machine (Mesos lets operators schedule machines with no agent). */
+  known: boolean;
+  agentId?: string;
+  tasks: { taskId: string; frameworkId: string; agentId: string }[];
+}
+
+export interface HardDrainRequest {
+  machine: MachineId;
+  maxGracePeriodMs?: number;
+  idempotencyKey: string;
+}
+
+export function createDriverActivities({ driver, drainPollMs = 500 }: ActivityDeps) {
+  return {
+    /** What runs on a machine now, by framework. */
+    async inspectMachine(machine: MachineId): Promise<MachineTasks> {
+      const found = await rejectedAsFinal(() => driver.describeMachine(machine));
+      if (!found) return { known: false, tasks: [] };
+      return {
+        known: true,
+        agentId: found.agentId,
+        tasks: found.tasks.map((t) => ({ taskId: t.taskId, frameworkId: t.frameworkId, agentId: t.agentId })),
+      };
+    },
+
+    /**
+     * Kills everything left on the machine, each task with min(its grace period, maxGracePeriod), and returns once
+     * the machine is empty. Heartbeats while it waits, so a crashed worker's attempt is retried promptly.
+     */
+    async hardDrain(req: HardDrainRequest): Promise<KillResult> {
+      const result = await rejectedAsFinal(() => driver.killTasks(req));
+      for (;;) {
+        const machine = await driver.describeMachine(req.machine);
+        if (!machine || machine.tasks.length === 0) return result;
+        heartbeat({ remaining: machine.tasks.length });
+        await sleep(drainPollMs);
+      }
+    },
+
+    async takeMachineDown(req: { machine: MachineId; idempotencyKey: string }): Promise<void> {
+      await rejectedAsFinal(() => driver.downMachine(req.machine, req.idempotencyKey));
+    },
+
+    async bringMachineUp(req: { machine: MachineId; idempotencyKey: string }): Promise<void> {
+      await rejectedAsFinal(() => driver.upMachine(req.machine, req.idempotencyKey));
+    },
+  };
+}
+
+/** A request the cluster refused (4xx) will be refused again: fail it now instead of retrying forever. */
+async function rejectedAsFinal<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ClusterRequestRejected') {
+      throw ApplicationFailure.nonRetryable(err.message, ErrorCode.CONFLICT);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,37 @@
+// The Express app: routes per surface, one error mapper. Built from its dependencies so tests build their own.
+import type { Client } from '@temporalio/client';
+import express from 'express';
+import type { Logger } from 'pino';
+import type { FrameworkService } from '../service/frameworks';
+import type { MachineService } from '../service/machines';
+import type { WindowService } from '../service/windows';
+import { jsonErrors, unknownRoute } from './errors';
+import { healthRoutes } from './health';
+import { machineRoutes } from './native/machines';
+import { windowRoutes } from './native/windows';
+import { schedulerRoutes } from './scheduler/routes';
+
+export interface AppDeps {
+  client: Client;
+  taskQueue: string;
+  windows: WindowService;
+  machines: MachineService;
+  frameworks: FrameworkService;
+  logger: Logger;
+}
+
+/** Until authentication lands every caller is the same anonymous principal. */
+const anonymous = () => 'anonymous';
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '1mb' }));
+  app.use(healthRoutes(deps.client, deps.taskQueue));
+  app.use('/api/v1', windowRoutes(deps.windows, anonymous));
+  app.use('/api/v1', machineRoutes(deps.machines));
+  app.use('/api/v1', schedulerRoutes(deps.frameworks));
+  app.use(unknownRoute);
+  app.use(jsonErrors(deps.logger));
+  return app;
+}

@@ -1,0 +1,67 @@
+// One mapper from errors to HTTP: a 4xx JSON body that names the field, never a 500 for a bad request.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+import { ErrorCode, MaintError } from '../domain/errors';
+import { toMaintError } from '../temporal/client';
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  INVALID: 400,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  UNAVAILABLE: 503,
+};
+
+export interface ErrorBody {
+  error: ErrorCode | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'INTERNAL';
+  message: string;
+  field?: string;
+  issues?: { field: string; message: string }[];
+}
+
+export function zodPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
+    '',
+  );
+}
+
+export function errorBody(err: unknown): { status: number; body: ErrorBody } {
+  if (err instanceof ZodError) {
+    const issues = err.issues.map((i) => ({ field: zodPath(i.path) || 'body', message: i.message }));
+    const first = issues[0];
+    return {
+      status: 400,
+      body: { error: 'INVALID', message: `${first.field}: ${first.message}`, field: first.field, issues },
+    };
+  }
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e?.type === 'entity.parse.failed') {
+    return { status: 400, body: { error: 'INVALID', message: `body: not valid JSON: ${e.message}`, field: 'body' } };
+  }
+  if (e?.type === 'entity.too.large') {
+    return { status: 413, body: { error: 'PAYLOAD_TOO_LARGE', message: 'body: larger than the API accepts' } };
+  }
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    return { status: 415, body: { error: 'UNSUPPORTED_MEDIA_TYPE', message: e.message ?? 'unsupported encoding' } };
+  }
+  const mapped = toMaintError(err);
+  if (mapped instanceof MaintError) {
+    const body: ErrorBody = { error: mapped.code, message: mapped.message };
+    if (mapped.field) body.field = mapped.field;
+    return { status: HTTP_STATUS[mapped.code], body };
+  }
+  return { status: 500, body: { error: 'INTERNAL', message: 'internal error; see the API log' } };
+}
+
+export function jsonErrors(log: { error(obj: object, msg: string): void }): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const { status, body } = errorBody(err);
+    if (status >= 500) log.error({ err, method: req.method, path: req.path }, 'request failed');
+    res.status(status).json(body);
+  };
+}
+
+export const unknownRoute: RequestHandler = (req, res) => {
+  res.status(404).json({ error: ErrorCode.NOT_FOUND, message: `no route for ${req.method} ${req.path}` });
+};

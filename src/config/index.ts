@@ -1,0 +1,78 @@
+// Every setting, read from the environment in one place, with defaults for the embedded mode. A bad value stops
+// start-up with a message naming the variable.
+import { z } from 'zod';
+import { parseDuration } from '../domain/time';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration like 10s or 5m` });
+      return ms ?? 0;
+    });
+
+const Env = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  MAINT_TASK_QUEUE: z.string().min(1).default('maint'),
+  MAINT_DATA_DIR: z.string().min(1).default('./.data'),
+  PORT: port(8080),
+  MAINT_URL: z.url().optional(),
+  SIM_PORT: port(8081),
+  SIM_MACHINES: z.coerce.number().int().min(1).max(100_000).default(20),
+  MAINT_DRIVER: z.enum(['sim']).default('sim'),
+  SIM_URL: z.url().optional(),
+  MAINT_CHECK_INTERVAL: duration('10s'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  temporal: {
+    /** Where Temporal is; undefined in the embedded mode, where `maint up` starts a dev server. */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    port: number;
+    uiPort: number;
+    cliPath?: string;
+  };
+  dataDir: string;
+  api: { port: number; url: string };
+  sim: { port: number; machines: number; url: string };
+  driver: { kind: 'sim'; url: string };
+  /** How often a draining machine is looked at (answers and commands also wake it). */
+  checkIntervalMs: number;
+  logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`maint: bad configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const simUrl = e.SIM_URL ?? `http://127.0.0.1:${e.SIM_PORT}`;
+  return Object.freeze({
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.MAINT_TASK_QUEUE,
+      port: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      cliPath: e.TEMPORAL_CLI_PATH,
+    },
+    dataDir: e.MAINT_DATA_DIR,
+    api: { port: e.PORT, url: e.MAINT_URL ?? `http://127.0.0.1:${e.PORT}` },
+    sim: { port: e.SIM_PORT, machines: e.SIM_MACHINES, url: simUrl },
+    driver: { kind: e.MAINT_DRIVER, url: simUrl },
+    checkIntervalMs: e.MAINT_CHECK_INTERVAL,
+    logLevel: e.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,60 @@
+// A machine as Mesos names it: a hostname, an IP, or both. Pure (no Node built-ins): workflows import it.
+//
+// Equality follows Mesos (type_utils.hpp): which fields are present must match, hostnames compare lowercased and
+// IPs exactly. So {"hostname":"a"} and {"hostname":"a","ip":""} are two different machines. The spelling a machine
+// was first given with is kept for display; its key is the normalised form.
+
+export interface MachineId {
+  hostname?: string;
+  ip?: string;
+}
+
+/** The normalised, presence-preserving key of a machine: `h=<lowercased hostname>;i=<ip>`, absent parts left out. */
+export function machineKey(id: MachineId): string {
+  const parts: string[] = [];
+  if (id.hostname !== undefined) parts.push(`h=${encodeURIComponent(id.hostname.toLowerCase())}`);
+  if (id.ip !== undefined) parts.push(`i=${encodeURIComponent(id.ip)}`);
+  return parts.join(';');
+}
+
+export function sameMachine(a: MachineId, b: MachineId): boolean {
+  return machineKey(a) === machineKey(b);
+}
+
+/** Mesos' compact JSON of a MachineID, as its error texts print it: `{"hostname":"a","ip":"10.0.0.1"}`. */
+export function machineJson(id: MachineId): string {
+  const out: MachineId = {};
+  if (id.hostname !== undefined) out.hostname = id.hostname;
+  if (id.ip !== undefined) out.ip = id.ip;
+  return JSON.stringify(out);
+}
+
+/** Short human form for summaries and logs: `sim-01 (192.0.2.1)`. */
+export function machineLabel(id: MachineId): string {
+  if (id.hostname && id.ip) return `${id.hostname} (${id.ip})`;
+  return id.hostname || id.ip || '<unnamed>';
+}
+
+/** Strict dotted-quad IPv4, as glibc's inet_pton(AF_INET) accepts it (no leading zeros, no shorthand). */
+export function isIPv4(ip: string): boolean {
+  const octets = ip.split('.');
+  return octets.length === 4 && octets.every((o) => /^(0|[1-9][0-9]{0,2})$/.test(o) && Number(o) <= 255);
+}
+
+/** Mesos' validation of one MachineID; returns Mesos' exact error text, or undefined when valid. */
+export function machineIdError(id: MachineId): string | undefined {
+  if (!id.hostname && !id.ip) return "Both 'hostname' and 'ip' for a machine are empty";
+  if (id.ip && !isIPv4(id.ip)) return `Failed to parse IPv4: ${id.ip}`;
+  return undefined;
+}
+
+/** Finds the first machine that appears twice (by Mesos equality). */
+export function firstDuplicate(ids: readonly MachineId[]): MachineId | undefined {
+  const seen = new Set<string>();
+  for (const id of ids) {
+    const key = machineKey(id);
+    if (seen.has(key)) return id;
+    seen.add(key);
+  }
+  return undefined;
+}

@@ -1,0 +1,59 @@
+// Durations and Mesos time. Pure: workflows import it.
+//
+// Inside maint, instants and durations are milliseconds (what Temporal timers take). Mesos speaks int64 nanoseconds,
+// which exceed 2^53: they are carried as BigInt at the edges and never pass through a float.
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Parses an operator duration: Go style with whole units, compounds allowed ("90s", "30m", "1h30m", "2d", "500ms").
+ * Returns milliseconds, or undefined when the text is not a duration. Kept strict on purpose: "1.5h" or "1 hour"
+ * would be guesses, and a guessed maintenance window is worse than a 400.
+ */
+export function parseDuration(text: string): number | undefined {
+  if (!/^(\d+(ms|s|m|h|d))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+)(ms|s|m|h|d)/g)) total += Number(amount) * UNIT_MS[unit];
+  return Number.isSafeInteger(total) ? total : undefined;
+}
+
+/** The shortest Go-style text of a duration in milliseconds: 5_400_000 → "1h30m". */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = Math.abs(ms);
+  let out = ms < 0 ? '-' : '';
+  for (const unit of ['d', 'h', 'm', 's', 'ms']) {
+    const size = UNIT_MS[unit];
+    if (rest >= size) {
+      out += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
+    }
+  }
+  return out;
+}
+
+export const INT64_MAX = 9_223_372_036_854_775_807n;
+export const INT64_MIN = -9_223_372_036_854_775_808n;
+const NANOS_PER_MS = 1_000_000n;
+
+/** Mesos int64 nanoseconds from a JSON number (already lossless), a numeric string, or a BigInt. */
+export function parseNanos(value: unknown): bigint | undefined {
+  let n: bigint;
+  if (typeof value === 'bigint') n = value;
+  else if (typeof value === 'number' && Number.isSafeInteger(value)) n = BigInt(value);
+  else if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) n = BigInt(value.trim());
+  else return undefined;
+  return n >= INT64_MIN && n <= INT64_MAX ? n : undefined;
+}
+
+/** Milliseconds to nanoseconds, exactly. */
+export function msToNanos(ms: number): bigint {
+  return BigInt(Math.trunc(ms)) * NANOS_PER_MS;
+}
+
+/** Nanoseconds to whole milliseconds, rounding toward negative infinity (a start never moves later). */
+export function nanosToMs(nanos: bigint): number {
+  let q = nanos / NANOS_PER_MS;
+  if (nanos % NANOS_PER_MS < 0n) q -= 1n;
+  return Number(q);
+}

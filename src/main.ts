@@ -1,0 +1,156 @@
+// maint's processes: `up` (everything, embedded), `worker`, `api`, `sim`. One binary, as reference-app-orders-go's.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig, type Config } from './config';
+import { createLogger } from './logger';
+import { createApp } from './api/app';
+import { connectClient } from './temporal/client';
+import { startDevServer } from './temporal/dev-server';
+import { createWorker } from './temporal/worker';
+import { SimDriver } from './drivers/sim-driver';
+import { FrameworkService, frameworkDirectory } from './service/frameworks';
+import { MachineService } from './service/machines';
+import { WindowService } from './service/windows';
+import { startSim } from './sim/server';
+
+type Command = 'up' | 'worker' | 'api' | 'sim';
+
+function temporalAddress(config: Config): string {
+  return config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
+}
+
+async function runWorker(config: Config): Promise<void> {
+  const log = createLogger('worker', config.logLevel);
+  const address = temporalAddress(config);
+  const client = await connectClient(address, config.temporal.namespace);
+  const frameworks = new FrameworkService(client, config.temporal.taskQueue);
+  const worker = await createWorker({
+    connection: await NativeConnection.connect({ address }),
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: { driver: new SimDriver(config.driver.url), frameworks: frameworkDirectory(frameworks) },
+  });
+  log.info({ address, taskQueue: config.temporal.taskQueue }, 'worker polling');
+  await worker.run(); // the SDK's Runtime shuts it down gracefully on SIGINT/SIGTERM
+  await client.connection.close();
+}
+
+async function runApi(config: Config): Promise<void> {
+  const log = createLogger('api', config.logLevel);
+  const client = await connectClient(temporalAddress(config), config.temporal.namespace);
+  const { taskQueue } = config.temporal;
+  const windows = new WindowService(client, taskQueue, { checkIntervalMs: config.checkIntervalMs });
+  const app = createApp({
+    client,
+    taskQueue,
+    windows,
+    machines: new MachineService(new SimDriver(config.driver.url), windows),
+    frameworks: new FrameworkService(client, taskQueue),
+    logger: log,
+  });
+  log.warn('authentication is off: every caller may use the API (credentials and ACLs come with the Mesos API)');
+  const server = app.listen(config.api.port, '127.0.0.1', () => log.info({ url: config.api.url }, 'API listening'));
+  await stopOn(['SIGINT', 'SIGTERM'], async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await client.connection.close();
+  });
+}
+
+async function runSim(config: Config): Promise<void> {
+  const log = createLogger('sim', config.logLevel);
+  const sim = await startSim({ port: config.sim.port, machines: config.sim.machines, maintUrl: config.api.url, logger: log });
+  log.info({ url: sim.url, machines: config.sim.machines }, 'simulated fleet listening');
+  await stopOn(['SIGINT', 'SIGTERM'], () => sim.close());
+}
+
+/** Everything on one machine: the dev server (unless TEMPORAL_ADDRESS is set), then worker, fleet and API. */
+async function runUp(config: Config): Promise<void> {
+  const log = createLogger('up', config.logLevel);
+  const server = config.temporal.address
+    ? undefined
+    : await startDevServer({
+        port: config.temporal.port,
+        uiPort: config.temporal.uiPort,
+        namespace: config.temporal.namespace,
+        dbFile: path.join(config.dataDir, 'temporal.db'),
+        cliPath: config.temporal.cliPath,
+        logFile: path.join(config.dataDir, 'temporal.log'),
+      });
+  const env = { ...process.env, TEMPORAL_ADDRESS: temporalAddress(config) };
+  const children: ChildProcess[] = (['worker', 'sim', 'api'] as const).map((cmd) =>
+    spawn(process.execPath, [__filename, cmd], { env, stdio: 'inherit' }),
+  );
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.all(children.map((c) => terminate(c)));
+    await server?.stop();
+  };
+  for (const child of children) {
+    child.once('exit', (code, signal) => {
+      if (!stopping) {
+        log.error({ pid: child.pid, code, signal }, 'a maint process died; stopping everything');
+        void stop().then(() => process.exit(1));
+      }
+    });
+  }
+  console.log(
+    [
+      '',
+      'maint is up:',
+      `  API        ${config.api.url}   (health: ${config.api.url}/healthz)`,
+      `  Temporal   ${temporalAddress(config)}${server?.uiUrl ? `   Web UI: ${server.uiUrl}` : ''}`,
+      `  simulator  ${config.sim.url}   (${config.sim.machines} machines)`,
+      `  data       ${path.resolve(config.dataDir)}`,
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+  await stopOn(['SIGINT', 'SIGTERM'], stop);
+}
+
+function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function stopOn(signals: NodeJS.Signals[], stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const handler = () => {
+      signals.forEach((s) => process.off(s, handler));
+      void stop().then(resolve);
+    };
+    signals.forEach((s) => process.on(s, handler));
+  });
+}
+
+const COMMANDS: Record<Command, (config: Config) => Promise<void>> = {
+  up: runUp,
+  worker: runWorker,
+  api: runApi,
+  sim: runSim,
+};
+
+if (require.main === module) {
+  const command = process.argv[2] as Command;
+  const run = COMMANDS[command];
+  if (!run) {
+    console.error(`usage: maint <${Object.keys(COMMANDS).join('|')}>`);
+    process.exit(2);
+  }
+  run(loadConfig())
+    .then(() => process.exit(0))
+    .catch((err: Error) => {
+      console.error(`maint ${command}: ${err.message}`);
+      process.exit(1);
+    });
+}

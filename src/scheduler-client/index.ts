@@ -1,0 +1,2 @@
+export { SchedulerApiError, SchedulerClient } from './client';
+export type { SchedulerClientOptions, SubscribeOptions } from './client';

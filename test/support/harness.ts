@@ -1,0 +1,116 @@
+// A maint stack for workflow tests: the real workflows and activities on the time-skipping server, the real services,
+// an in-process fleet, and frameworks that answer inside the webhook call (so an answer is in before time skips on).
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { SchedulerEvent } from '../../src/domain/scheduler-wire';
+import { parseJson } from '../../src/lib/json';
+import { FrameworkService, frameworkDirectory } from '../../src/service/frameworks';
+import { WindowService } from '../../src/service/windows';
+import { Fleet, type FleetOptions } from '../../src/sim/fleet';
+import { createWorker } from '../../src/temporal/worker';
+import { FleetDriver } from './fleet-driver';
+
+export type Behaviour = 'mover' | 'decliner' | 'silent';
+
+export interface Received {
+  frameworkId: string;
+  event: SchedulerEvent;
+  idempotencyKey: string | null;
+  atMs: number;
+}
+
+export interface HarnessOptions {
+  fleet?: FleetOptions;
+  frameworks?: Record<string, Behaviour>;
+  checkIntervalMs?: number;
+  machineMaxHistoryEvents?: number;
+}
+
+export class Harness {
+  readonly fleet: Fleet;
+  readonly taskQueue = `maint-test-${randomUUID()}`;
+  readonly windows: WindowService;
+  readonly frameworks: FrameworkService;
+  readonly received: Received[] = [];
+  private readonly behaviours: Record<string, Behaviour>;
+
+  constructor(
+    readonly env: TestWorkflowEnvironment,
+    private readonly bundle: WorkflowBundleWithSourceMap,
+    options: HarnessOptions = {},
+  ) {
+    this.fleet = new Fleet({ taskGracePeriodMs: 0, ...options.fleet });
+    this.behaviours = options.frameworks ?? { mover: 'mover', decliner: 'decliner', silent: 'silent' };
+    this.frameworks = new FrameworkService(env.client, this.taskQueue);
+    this.windows = new WindowService(env.client, this.taskQueue, {
+      checkIntervalMs: options.checkIntervalMs ?? 60_000,
+      machineMaxHistoryEvents: options.machineMaxHistoryEvents,
+    });
+  }
+
+  async worker(): Promise<Worker> {
+    return createWorker({
+      connection: this.env.nativeConnection,
+      namespace: 'default',
+      taskQueue: this.taskQueue,
+      activities: {
+        driver: new FleetDriver(this.fleet),
+        frameworks: frameworkDirectory(this.frameworks, 0),
+        drainPollMs: 10,
+        fetch: (url, init) => this.webhook(String(url), init),
+      },
+      options: { workflowBundle: this.bundle },
+    });
+  }
+
+  /**
+   * Runs fn with a worker polling, after subscribing every framework with a webhook. Use one environment per test:
+   * the entity workflows have fixed IDs, and the test server can leave time skipping locked across runs of them.
+   */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const worker = await this.worker();
+    return worker.runUntil(async () => {
+      for (const id of Object.keys(this.behaviours)) {
+        await this.frameworks.subscribe({ frameworkId: id, name: id, webhookUrl: `http://frameworks.test/${id}` });
+      }
+      return fn();
+    });
+  }
+
+  eventsOf(frameworkId: string, type?: SchedulerEvent['type']): Received[] {
+    return this.received.filter((r) => r.frameworkId === frameworkId && (!type || r.event.type === type));
+  }
+
+  /** Answers a framework's inverse offers by hand (e.g. a late answer). */
+  answer(frameworkId: string, answer: 'ACCEPT' | 'DECLINE', offerIds: string[]): Promise<void> {
+    return this.frameworks.answer(frameworkId, answer, offerIds);
+  }
+
+  private async webhook(url: string, init?: RequestInit): Promise<Response> {
+    const frameworkId = url.split('/').pop()!;
+    const event = parseJson(String(init?.body)) as SchedulerEvent;
+    const idempotencyKey = new Headers(init?.headers).get('Idempotency-Key');
+    this.received.push({ frameworkId, event, idempotencyKey, atMs: await this.env.currentTimeMs() });
+    if (event.type === 'INVERSE_OFFERS') await this.react(frameworkId, event);
+    return new Response('', { status: 200 });
+  }
+
+  private async react(frameworkId: string, event: Extract<SchedulerEvent, { type: 'INVERSE_OFFERS' }>): Promise<void> {
+    const ids = event.inverse_offers.inverse_offers.map((o) => o.id.value);
+    switch (this.behaviours[frameworkId]) {
+      case 'mover':
+        for (const offer of event.inverse_offers.inverse_offers) {
+          const machine = this.fleet.machineOfAgent(offer.agent_id.value);
+          for (const task of machine?.tasks ?? []) {
+            if (task.frameworkId === frameworkId) this.fleet.frameworkKill(frameworkId, task.taskId);
+          }
+        }
+        return this.answer(frameworkId, 'ACCEPT', ids);
+      case 'decliner':
+        return this.answer(frameworkId, 'DECLINE', ids);
+      default:
+        return;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// The maintenance lifecycle on the time-skipping server: hours of deadlines and windows run in seconds.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { MachineId } from '../../src/domain/machine';
+import { DEFAULT_POLICY, type Policy } from '../../src/domain/policy';
+import { windowWorkflowId } from '../../src/temporal/ids';
+import { Harness, type HarnessOptions } from '../support/harness';
+import { bundleWorkflows, timeSkippingEnv } from '../support/time-skipping';
+
+const HOUR = 3_600_000;
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+});
+// One server per test: time skipping is global to a server, and entity workflows keep fixed IDs.
+beforeEach(async () => {
+  env = await timeSkippingEnv();
+});
+afterEach(() => env?.teardown());
+
+const sim = (n: number): MachineId => ({ hostname: `sim-${String(n).padStart(2, '0')}`, ip: `192.0.2.${n}` });
+
+async function createWindow(h: Harness, machines: MachineId[], opts: { inMs?: number; durationMs?: number; policy?: Partial<Policy> } = {}) {
+  const startMs = (await env.currentTimeMs()) + (opts.inMs ?? HOUR);
+  const detail = await h.windows.create(
+    {
+      machines,
+      unavailability: opts.durationMs === undefined ? { startMs } : { startMs, durationMs: opts.durationMs },
+      deadlineMs: startMs,
+      policy: { ...DEFAULT_POLICY, ...opts.policy },
+    },
+    'test',
+  );
+  return detail.window;
+}
+
+function harness(options?: HarnessOptions) {
+  return new Harness(env, bundle, options);
+}
+
+const whatHappened = (history: { what: string }[]) => history.map((e) => e.what);
+
+test('cooperative frameworks: a drained machine goes DOWN early, then UP when its window ends', async () => {
+  const h = harness();
+  await h.run(async () => {
+    const window = await createWindow(h, [sim(1)], { durationMs: 4 * HOUR }); // sim-01 hosts only mover's task
+    const startMs = window.unavailability.startMs;
+    const result = await env.client.workflow.getHandle(windowWorkflowId(window.id)).result();
+    expect(result.state).toBe('COMPLETED');
+    const [machine] = (await h.windows.get(window.id)).machines;
+    expect(machine.mode).toBe('UP');
+    expect(machine.answers).toEqual([expect.objectContaining({ frameworkId: 'mover', answer: 'ACCEPT', late: false })]);
+    expect(machine.killed).toEqual([]);
+    const down = machine.history.find((e) => e.what === 'DOWN')!;
+    const up = machine.history.find((e) => e.what === 'UP')!;
+    expect(down.atMs).toBeLessThan(startMs); // drained before the deadline
+    expect(up.atMs).toBeGreaterThanOrEqual(startMs + 4 * HOUR);
+    expect(h.fleet.stats().kills).toEqual({});
+    expect(h.eventsOf('mover', 'INVERSE_OFFERS')).toHaveLength(1);
+  });
+});
+
+test('declines and silence: what is left at the deadline is hard-drained, each task killed once', async () => {
+  const h = harness();
+  await h.run(async () => {
+    // sim-06 hosts mover, decliner and silent tasks
+    const window = await createWindow(h, [sim(6)], { durationMs: 4 * HOUR });
+    const result = await env.client.workflow.getHandle(windowWorkflowId(window.id)).result();
+    expect(result.state).toBe('COMPLETED');
+    const [machine] = (await h.windows.get(window.id)).machines;
+    expect(machine.answers.map((a) => `${a.frameworkId}:${a.answer}`).sort()).toEqual(['decliner:DECLINE', 'mover:ACCEPT']);
+    expect(machine.killed.map((t) => t.frameworkId).sort()).toEqual(['decliner', 'silent']);
+    expect(Object.values(h.fleet.stats().kills)).toEqual([1, 1]);
+    const hardDrain = machine.history.find((e) => e.what === 'hard drain')!;
+    expect(hardDrain.atMs).toBeGreaterThanOrEqual(window.deadlineMs);
+    expect(whatHappened(machine.history)).toEqual(expect.arrayContaining(['DRAINING', 'deadline passed', 'hard drain', 'DOWN', 'UP']));
+  });
+});

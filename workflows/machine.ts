@@ -1,0 +1,179 @@
+// One machine through one window: DRAINING with inverse offers out → answers → DOWN (drained early, or a hard drain at
+// the deadline, or an operator's down) → UP when its unavailability ends or an operator says so.
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { machineLabel } from '../src/domain/machine';
+import type { MachineView } from '../src/domain/window';
+import { inverseOfferId, SCHEDULE_WORKFLOW_ID, windowWorkflowId } from '../src/temporal/ids';
+import { DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
+import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
+import {
+  inverseOfferAnswers,
+  machineCommand,
+  machineProgress,
+  machineReleased,
+  machineView,
+  type MachineInput,
+} from './messages';
+
+const cluster = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+// A hard drain waits out grace periods; heartbeats let a new worker take over quickly after a crash.
+const drain = proxyActivities<Activities>({
+  startToCloseTimeout: '2h',
+  heartbeatTimeout: '20s',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+const notify = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+const DEFAULT_MAX_HISTORY_EVENTS = 4_000;
+/** How long a finishing machine waits for its last notices (rescinds) to reach frameworks. */
+const FINAL_DELIVERY_WAIT_MS = 60_000;
+/** Notices are retried at least this long, and for inverse offers until the deadline. */
+const MIN_DELIVERY_WINDOW_MS = 5 * 60_000;
+
+export async function machineWorkflow(input: MachineInput): Promise<MachineView> {
+  const m = input.resume
+    ? MachineState.resume(input.resume as MachineSnapshot)
+    : MachineState.start(input, Date.now());
+  const label = machineLabel(m.machine);
+  const window = getExternalWorkflowHandle(windowWorkflowId(m.windowId));
+  let inFlight = 0;
+
+  setHandler(machineView, () => m.view(Date.now()));
+  setHandler(machineCommand, (cmd) => m.command(cmd, Date.now()));
+  setHandler(inverseOfferAnswers, (answers) => m.recordAnswers(answers));
+
+  const deliver = (d: PendingDelivery): void => {
+    inFlight++;
+    const what = d.notice.kind === 'inverse-offers' ? 'inverse offer' : 'rescind inverse offer';
+    notify.deliverToFramework
+      .executeWithOptions(
+        {
+          summary: `${what} to ${d.frameworkId} for ${label}`,
+          scheduleToCloseTimeout: Math.max(m.deadlineMs - Date.now(), MIN_DELIVERY_WINDOW_MS),
+        },
+        [d],
+      )
+      .then(
+        (outcome) => m.deliveryDone(d.idempotencyKey, outcome, Date.now()),
+        (err: Error) => m.deliveryDone(d.idempotencyKey, { failed: err.cause?.toString() ?? err.message }, Date.now()),
+      )
+      .finally(() => inFlight--);
+  };
+
+  const report = async (): Promise<void> => {
+    upsertSearchAttributes([
+      { key: MACHINE, value: label },
+      { key: MODE, value: m.mode },
+      { key: WINDOW, value: m.windowId },
+      { key: DEADLINE, value: new Date(m.deadlineMs) },
+    ]);
+    setCurrentDetails(m.details(Date.now()));
+    // The window only mirrors progress; a machine goes on even if its window's workflow was terminated by hand.
+    await window.signal(machineProgress, { machineKey: m.key, mode: m.mode, phase: m.phase }).catch(() => undefined);
+  };
+
+  // After continue-as-new, notices the previous run had not delivered go out again under the same keys.
+  m.deliveries.forEach(deliver);
+  await report();
+
+  while (m.phase !== 'done') {
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > (input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS)) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof machineWorkflow>({ ...input, resume: m.snapshot() });
+    }
+    if (m.beforeDown) await drainStep();
+    else if (m.phase === 'hard-draining') await hardDrain();
+    else await waitWhileDown();
+  }
+
+  // Let the last rescinds reach the frameworks, then free the machine for its next window.
+  await condition(() => inFlight === 0, FINAL_DELIVERY_WAIT_MS);
+  await getExternalWorkflowHandle(SCHEDULE_WORKFLOW_ID)
+    .signal(machineReleased, { windowId: m.windowId, machineKey: m.key })
+    .catch(() => undefined);
+  return m.view(Date.now());
+
+  async function drainStep(): Promise<void> {
+    m.wake = false; // anything arriving while we look wakes the next wait at once
+    const seen = await cluster.inspectMachine.executeWithOptions({ summary: `look at ${label}` }, [m.machine]);
+    m.observe(seen, Date.now(), () => inverseOfferId(workflowInfo().workflowId, uuid4())).forEach(deliver);
+    let step = m.nextDrainStep(Date.now());
+    if (step === 'wait') {
+      const untilDeadline = m.deadlineMs - Date.now();
+      const timeout =
+        m.phase === 'draining' && untilDeadline > 0 ? Math.min(untilDeadline, input.checkIntervalMs) : input.checkIntervalMs;
+      await condition(() => m.wake, timeout);
+      return; // look at the machine again before deciding
+    }
+    if (step === 'cancel') {
+      m.cancelDrain(Date.now()).forEach(deliver);
+      await report();
+      return;
+    }
+    if (step === 'escalate') {
+      step = m.escalate(Date.now());
+      if (step === 'wait') return report();
+    }
+    if (!m.mayGoDown(Date.now())) return report();
+    m.startHardDrain(Date.now()).forEach(deliver);
+    await report();
+  }
+
+  async function hardDrain(): Promise<void> {
+    const key = `${m.windowId}/${m.key}`;
+    let killed: { taskId: string; frameworkId: string }[] = [];
+    if (m.known) {
+      const grace = m.policy.maxGracePeriodMs;
+      const result = await drain.hardDrain.executeWithOptions(
+        { summary: `hard drain ${label}: kill what is left${grace === undefined ? '' : `, grace ≤ ${grace} ms`}` },
+        [{ machine: m.machine, maxGracePeriodMs: grace, idempotencyKey: `${key}/hard-drain` }],
+      );
+      killed = result.killed.map(({ taskId, frameworkId }) => ({ taskId, frameworkId }));
+      await cluster.takeMachineDown.executeWithOptions({ summary: `shut ${label} down` }, [
+        { machine: m.machine, idempotencyKey: `${key}/down` },
+      ]);
+    }
+    m.markDown(killed, Date.now());
+    await report();
+  }
+
+  async function waitWhileDown(): Promise<void> {
+    m.wake = false;
+    let why = 'operator';
+    if (!m.requests.up) {
+      const upAt = m.upAtMs;
+      const woke =
+        upAt === undefined
+          ? await condition(() => m.wake).then(() => true)
+          : await condition(() => m.wake, Math.max(upAt - Date.now(), 1));
+      if (woke && !m.requests.up) return; // woken by something else, e.g. a cancel that cleared the auto-up
+      if (!woke) why = 'unavailability ended';
+    }
+    if (m.known) {
+      await cluster.bringMachineUp.executeWithOptions({ summary: `bring ${label} up` }, [
+        { machine: m.machine, idempotencyKey: `${m.windowId}/${m.key}/up` },
+      ]);
+    }
+    m.markUp(Date.now(), why);
+    await report();
+  }
+}

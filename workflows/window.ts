@@ -1,0 +1,236 @@
+// A window coordinates its machines: starts one machine workflow each, keeps a mirror of their modes for its own
+// validators, paces them (maxParallel), and forwards operators' extend, cancel, down and up.
+import {
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+} from '@temporalio/workflow';
+import { ErrorCode } from '../src/domain/errors';
+import { machineJson, machineKey, machineLabel, type MachineId } from '../src/domain/machine';
+import type { MachineMode, MachinePhase, WindowSpec, WindowState, WindowView } from '../src/domain/window';
+import { machineWorkflowId } from '../src/temporal/ids';
+import { DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
+import { machineWorkflow } from './machine';
+import {
+  cancelWindow,
+  downMachines,
+  extendWindow,
+  machineCommand,
+  machineProgress,
+  upMachines,
+  windowView,
+  type MachineCommand,
+  type MachineSelection,
+} from './messages';
+
+export interface WindowSettings {
+  checkIntervalMs: number;
+  machineMaxHistoryEvents?: number;
+}
+
+export interface WindowInput {
+  spec: WindowSpec;
+  settings: WindowSettings;
+}
+
+interface MachineEntry {
+  id: MachineId;
+  mode: MachineMode;
+  phase: MachinePhase;
+  /** Given a slot (maxParallel) that the machine has not yet reported using. */
+  granted: boolean;
+}
+
+const BEFORE_DOWN: readonly MachinePhase[] = ['draining', 'awaiting-operator', 'waiting-for-slot'];
+const PAST_DRAINING: readonly MachinePhase[] = ['hard-draining', 'down'];
+
+export async function windowWorkflow({ spec: initial, settings }: WindowInput): Promise<WindowView> {
+  const spec: WindowSpec = { ...initial };
+  let state: WindowState = 'ACTIVE';
+  let cancelledAtMs: number | undefined;
+  let completedAtMs: number | undefined;
+  const machines = new Map<string, MachineEntry>(
+    spec.machines.map((id) => [machineKey(id), { id, mode: 'DRAINING', phase: 'draining', granted: false }]),
+  );
+
+  const view = (): WindowView => ({
+    ...spec,
+    state,
+    ...(cancelledAtMs === undefined ? {} : { cancelledAtMs }),
+    ...(completedAtMs === undefined ? {} : { completedAtMs }),
+    machineModes: [...machines.values()].map(({ id, mode, phase }) => ({ id, mode, phase })),
+  });
+
+  const tell = (entries: MachineEntry[], cmd: MachineCommand) =>
+    Promise.all(entries.map((e) => getExternalWorkflowHandle(machineWorkflowId(e.id)).signal(machineCommand, cmd)));
+
+  /** The machines an operator's down or up applies to; refuses the whole request if one of them does not qualify. */
+  const select = (sel: MachineSelection, qualifies: (e: MachineEntry) => boolean, verb: 'down' | 'up'): MachineEntry[] => {
+    const wanted = sel.machines?.length ? sel.machines : undefined;
+    if (!wanted) {
+      const all = [...machines.values()].filter(qualifies);
+      const needed = verb === 'down' ? 'DRAINING' : 'DOWN';
+      if (all.length === 0) throw conflict(`no machine of window ${spec.id} is ${needed}: nothing to bring ${verb}`);
+      return all;
+    }
+    return wanted.map((id, i) => {
+      const entry = machines.get(machineKey(id));
+      if (!entry) {
+        throw ApplicationFailure.create({
+          type: ErrorCode.INVALID,
+          message: `machines[${i}]: machine ${machineJson(id)} is not in window ${spec.id}`,
+          nonRetryable: true,
+        });
+      }
+      if (!qualifies(entry)) {
+        const needed = verb === 'down' ? 'DRAINING' : 'DOWN';
+        throw conflict(
+          `machines[${i}]: machine ${machineLabel(entry.id)} is ${entry.mode} (${entry.phase}), not ${needed}: ` +
+            `it cannot be brought ${verb}`,
+        );
+      }
+      return entry;
+    });
+  };
+
+  const grantSlots = async (): Promise<void> => {
+    const max = spec.policy.maxParallel;
+    if (max === undefined || state !== 'ACTIVE') return;
+    const entries = [...machines.values()];
+    let busy = entries.filter((e) => e.granted || PAST_DRAINING.includes(e.phase)).length;
+    const granted: MachineEntry[] = [];
+    for (const e of entries) {
+      if (busy >= max) break;
+      if (e.phase === 'waiting-for-slot' && !e.granted) {
+        e.granted = true;
+        granted.push(e);
+        busy++;
+      }
+    }
+    if (granted.length) await tell(granted, { type: 'proceed' });
+  };
+
+  setHandler(windowView, view);
+
+  setHandler(machineProgress, async (p) => {
+    const entry = machines.get(p.machineKey);
+    if (!entry) return;
+    entry.mode = p.mode;
+    entry.phase = p.phase;
+    if (p.phase !== 'waiting-for-slot') entry.granted = false;
+    await grantSlots();
+  });
+
+  setHandler(
+    extendWindow,
+    async ({ deadlineMs }) => {
+      const delta = deadlineMs - spec.deadlineMs;
+      spec.deadlineMs = deadlineMs;
+      spec.unavailability = { ...spec.unavailability, startMs: spec.unavailability.startMs + delta };
+      const draining = [...machines.values()].filter((e) => BEFORE_DOWN.includes(e.phase));
+      await tell(draining, { type: 'extend', deadlineMs, startMs: spec.unavailability.startMs });
+      return view();
+    },
+    {
+      validator: ({ deadlineMs }) => {
+        if (state !== 'ACTIVE') throw conflict(`window ${spec.id} is ${state}: it cannot be extended`);
+        if (!(deadlineMs > spec.deadlineMs)) {
+          throw ApplicationFailure.create({
+            type: ErrorCode.INVALID,
+            message: `deadline: the new deadline must be later than the current one, ${iso(spec.deadlineMs)}`,
+            nonRetryable: true,
+          });
+        }
+        if (![...machines.values()].some((e) => BEFORE_DOWN.includes(e.phase))) {
+          throw conflict(`no machine of window ${spec.id} is still DRAINING: there is no deadline left to extend`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    cancelWindow,
+    async () => {
+      state = 'CANCELLED';
+      cancelledAtMs = Date.now();
+      await tell([...machines.values()].filter((e) => e.phase !== 'done'), { type: 'cancel' });
+      return view();
+    },
+    {
+      validator: () => {
+        if (state !== 'ACTIVE') throw conflict(`window ${spec.id} is already ${state}`);
+      },
+    },
+  );
+
+  setHandler(
+    downMachines,
+    async (sel) => {
+      await tell(select(sel, (e) => BEFORE_DOWN.includes(e.phase), 'down'), { type: 'down' });
+      return view();
+    },
+    {
+      validator: (sel) => {
+        if (state !== 'ACTIVE') throw conflict(`window ${spec.id} is ${state}: its machines cannot be brought down`);
+        select(sel, (e) => BEFORE_DOWN.includes(e.phase), 'down');
+      },
+    },
+  );
+
+  setHandler(
+    upMachines,
+    async (sel) => {
+      await tell(select(sel, (e) => PAST_DRAINING.includes(e.phase), 'up'), { type: 'up' });
+      return view();
+    },
+    { validator: (sel) => void select(sel, (e) => PAST_DRAINING.includes(e.phase), 'up') },
+  );
+
+  await Promise.all(
+    spec.machines.map((id) =>
+      startChild(machineWorkflow, {
+        workflowId: machineWorkflowId(id),
+        args: [
+          {
+            windowId: spec.id,
+            machine: id,
+            unavailability: spec.unavailability,
+            deadlineMs: spec.deadlineMs,
+            policy: spec.policy,
+            checkIntervalMs: settings.checkIntervalMs,
+            maxHistoryEvents: settings.machineMaxHistoryEvents,
+          },
+        ],
+        // Machines outlive a cancelled window (DOWN ones wait for up) and must survive this run's continue-as-new.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `${machineLabel(id)}: drain by ${hhmm(spec.deadlineMs)} UTC, window ${spec.id}`,
+        typedSearchAttributes: [
+          { key: MACHINE, value: machineLabel(id) },
+          { key: MODE, value: 'DRAINING' },
+          { key: WINDOW, value: spec.id },
+          { key: DEADLINE, value: new Date(spec.deadlineMs) },
+        ],
+      }),
+    ),
+  );
+
+  await condition(() => [...machines.values()].every((e) => e.phase === 'done'));
+  if (state === 'ACTIVE') state = 'COMPLETED';
+  completedAtMs = Date.now();
+  return view();
+}
+
+function conflict(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: ErrorCode.CONFLICT, message, nonRetryable: true });
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function hhmm(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 16);
+}
