@@ -9,6 +9,7 @@ import { connectClient } from './temporal/client';
 import { startDevServer } from './temporal/dev-server';
 import { createWorker } from './temporal/worker';
 import { SimDriver } from './drivers/sim-driver';
+import { WorkflowIds } from './temporal/ids';
 import { FrameworkService, frameworkDirectory } from './service/frameworks';
 import { MachineService } from './service/machines';
 import { WindowService } from './service/windows';
@@ -24,7 +25,7 @@ async function runWorker(config: Config): Promise<void> {
   const log = createLogger('worker', config.logLevel);
   const address = temporalAddress(config);
   const client = await connectClient(address, config.temporal.namespace);
-  const frameworks = new FrameworkService(client, config.temporal.taskQueue);
+  const frameworks = new FrameworkService(client, config.temporal.taskQueue, new WorkflowIds(config.instance));
   const worker = await createWorker({
     connection: await NativeConnection.connect({ address }),
     namespace: config.temporal.namespace,
@@ -40,13 +41,14 @@ async function runApi(config: Config): Promise<void> {
   const log = createLogger('api', config.logLevel);
   const client = await connectClient(temporalAddress(config), config.temporal.namespace);
   const { taskQueue } = config.temporal;
-  const windows = new WindowService(client, taskQueue, { checkIntervalMs: config.checkIntervalMs });
+  const ids = new WorkflowIds(config.instance);
+  const windows = new WindowService(client, taskQueue, { instance: config.instance, checkIntervalMs: config.checkIntervalMs });
   const app = createApp({
     client,
     taskQueue,
     windows,
     machines: new MachineService(new SimDriver(config.driver.url), windows),
-    frameworks: new FrameworkService(client, taskQueue),
+    frameworks: new FrameworkService(client, taskQueue, ids),
     logger: log,
   });
   log.warn('authentication is off: every caller may use the API (credentials and ACLs come with the Mesos API)');

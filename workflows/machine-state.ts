@@ -55,6 +55,8 @@ export interface MachineSnapshot {
   slotGranted: boolean;
   answers: FrameworkAnswer[];
   offers: OfferRecord[];
+  /** Offers taken back; an answer to one is still recorded (as late), though it changes nothing. */
+  rescinded: OfferRecord[];
   remaining: RemainingTask[];
   killed: RemainingTask[];
   history: MachineEvent[];
@@ -86,6 +88,7 @@ export class MachineState {
       slotGranted: false,
       answers: [],
       offers: [],
+      rescinded: [],
       remaining: [],
       killed: [],
       history: [],
@@ -156,7 +159,7 @@ export class MachineState {
     const r = this.s.requests;
     switch (cmd.type) {
       case 'extend':
-        if (!this.beforeDown) return this.log(nowMs, 'extension ignored', `machine is already ${this.s.mode}`);
+        if (!this.beforeDown) return this.log(nowMs, 'extension ignored', `machine is already ${this.s.mode} (${this.s.phase})`);
         this.s.deadlineMs = cmd.deadlineMs;
         this.s.unavailability = { ...this.s.unavailability, startMs: cmd.startMs };
         r.reoffer = true;
@@ -166,6 +169,7 @@ export class MachineState {
         r.cancel = true;
         if (this.s.phase === 'down' || this.s.phase === 'hard-draining') {
           this.s.autoUp = false;
+          this.s.upAtMs = undefined;
           return this.log(nowMs, 'window cancelled', 'machine stays DOWN until an operator brings it up');
         }
         return this.log(nowMs, 'window cancelled');
@@ -185,14 +189,21 @@ export class MachineState {
     }
   }
 
-  /** Records frameworks' answers. Ids that are unknown, stale or another framework's are ignored, as Mesos does. */
+  /**
+   * Records frameworks' answers. Ids that are unknown or another framework's are ignored, as Mesos does. An answer
+   * to an offer already rescinded (the hard drain started, the window was cancelled) is kept as late: it is part of
+   * what happened, though it changes nothing.
+   */
   recordAnswers(a: InverseOfferAnswers): void {
     this.wake = true;
-    const late = !this.beforeDown;
     for (const offerId of a.offerIds) {
-      const offer = this.s.offers.find((o) => o.offerId === offerId && o.frameworkId === a.frameworkId);
-      if (!offer) continue;
-      this.s.offers = this.s.offers.filter((o) => o !== offer);
+      const mine = (o: OfferRecord) => o.offerId === offerId && o.frameworkId === a.frameworkId;
+      const open = this.s.offers.find(mine);
+      const rescinded = this.s.rescinded.find(mine);
+      if (!open && !rescinded) continue;
+      const late = !open || !this.beforeDown;
+      this.s.offers = this.s.offers.filter((o) => o !== open);
+      this.s.rescinded = this.s.rescinded.filter((o) => o !== rescinded);
       this.s.answers = this.s.answers.filter((x) => x.frameworkId !== a.frameworkId);
       this.s.answers.push({ frameworkId: a.frameworkId, answer: a.answer, atMs: a.atMs, offerId, late });
       this.log(a.atMs, `${a.frameworkId} answered ${a.answer}`, late ? 'after the hard drain started' : undefined);
@@ -217,7 +228,9 @@ export class MachineState {
     if (this.s.requests.reoffer) {
       this.s.requests.reoffer = false;
       toSend.push(...this.rescindOutstanding());
-      this.s.answers = []; // answers were about the old unavailability, as in Mesos
+      // Answers were about the old unavailability: as in Mesos, they are wiped and late answers to them ignored.
+      this.s.answers = [];
+      this.s.rescinded = [];
     }
     if (this.s.phase !== 'draining') return this.queue(toSend);
     const frameworks = new Map<string, string>(); // framework -> agent
@@ -244,7 +257,8 @@ export class MachineState {
     if (r.cancel) return 'cancel';
     if (r.down) return 'go-down'; // an operator's down skips pacing
     if (this.s.phase === 'waiting-for-slot') return r.proceed ? 'go-down' : 'wait';
-    if (this.s.phase === 'draining' && this.isEmpty && this.s.policy.downWhenDrained) return 'go-down';
+    const draining = this.s.phase === 'draining' || this.s.phase === 'awaiting-operator';
+    if (draining && this.isEmpty && this.s.policy.downWhenDrained) return 'go-down';
     if (this.s.phase === 'draining' && nowMs >= this.s.deadlineMs) return 'escalate';
     return 'wait';
   }
@@ -316,6 +330,7 @@ export class MachineState {
   }
 
   private rescindOutstanding(): PendingDelivery[] {
+    this.s.rescinded.push(...this.s.offers);
     const out = this.s.offers.map((o) => ({
       idempotencyKey: `${o.offerId}/rescind`,
       frameworkId: o.frameworkId,

@@ -15,7 +15,7 @@ import {
 import type { Activities } from '../activities';
 import { machineLabel } from '../src/domain/machine';
 import type { MachineView } from '../src/domain/window';
-import { inverseOfferId, SCHEDULE_WORKFLOW_ID, windowWorkflowId } from '../src/temporal/ids';
+import { WorkflowIds } from '../src/temporal/ids';
 import { DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
 import {
@@ -53,7 +53,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     ? MachineState.resume(input.resume as MachineSnapshot)
     : MachineState.start(input, Date.now());
   const label = machineLabel(m.machine);
-  const window = getExternalWorkflowHandle(windowWorkflowId(m.windowId));
+  const ids = new WorkflowIds(input.instance);
+  const window = getExternalWorkflowHandle(ids.window(m.windowId));
   let inFlight = 0;
 
   setHandler(machineView, () => m.view(Date.now()));
@@ -107,7 +108,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
 
   // Let the last rescinds reach the frameworks, then free the machine for its next window.
   await condition(() => inFlight === 0, FINAL_DELIVERY_WAIT_MS);
-  await getExternalWorkflowHandle(SCHEDULE_WORKFLOW_ID)
+  await getExternalWorkflowHandle(ids.schedule)
     .signal(machineReleased, { windowId: m.windowId, machineKey: m.key })
     .catch(() => undefined);
   return m.view(Date.now());
@@ -115,7 +116,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   async function drainStep(): Promise<void> {
     m.wake = false; // anything arriving while we look wakes the next wait at once
     const seen = await cluster.inspectMachine.executeWithOptions({ summary: `look at ${label}` }, [m.machine]);
-    m.observe(seen, Date.now(), () => inverseOfferId(workflowInfo().workflowId, uuid4())).forEach(deliver);
+    m.observe(seen, Date.now(), () => ids.offer(workflowInfo().workflowId, uuid4())).forEach(deliver);
     let step = m.nextDrainStep(Date.now());
     if (step === 'wait') {
       const untilDeadline = m.deadlineMs - Date.now();

@@ -64,6 +64,8 @@ export const upMachines = defineUpdate<WindowView, [MachineSelection]>('upMachin
 // ---- machine workflow (maint-machine/<key>) -----------------------------------------------------------------
 
 export interface MachineInput {
+  /** The maint instance (src/temporal/ids.ts): prefixes every workflow ID this machine talks to. */
+  instance: string;
   windowId: string;
   machine: MachineId;
   unavailability: Unavailability;

@@ -13,7 +13,7 @@ import {
 import { ErrorCode } from '../src/domain/errors';
 import { firstDuplicate, machineIdError, machineKey, machineLabel } from '../src/domain/machine';
 import type { WindowSpec } from '../src/domain/window';
-import { windowWorkflowId } from '../src/temporal/ids';
+import { WorkflowIds } from '../src/temporal/ids';
 import { createWindow, machineReleased, scheduleView, type NewWindow, type ScheduledWindow } from './messages';
 import { windowWorkflow, type WindowSettings } from './window';
 
@@ -42,7 +42,7 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
       windows.set(id, { id, machines: req.machines, reserved });
       for (const key of reserved) reservedBy.set(key, id);
       await startChild(windowWorkflow, {
-        workflowId: windowWorkflowId(id),
+        workflowId: new WorkflowIds(input.settings.instance).window(id),
         args: [{ spec, settings: input.settings }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `window ${id}: ${req.machines.length} machines, deadline ${new Date(req.deadlineMs).toISOString()}`,

@@ -11,7 +11,7 @@ import {
 import { ErrorCode } from '../src/domain/errors';
 import { machineJson, machineKey, machineLabel, type MachineId } from '../src/domain/machine';
 import type { MachineMode, MachinePhase, WindowSpec, WindowState, WindowView } from '../src/domain/window';
-import { machineWorkflowId } from '../src/temporal/ids';
+import { WorkflowIds } from '../src/temporal/ids';
 import { DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
 import { machineWorkflow } from './machine';
 import {
@@ -27,6 +27,8 @@ import {
 } from './messages';
 
 export interface WindowSettings {
+  /** The maint instance (src/temporal/ids.ts). */
+  instance: string;
   checkIntervalMs: number;
   machineMaxHistoryEvents?: number;
 }
@@ -49,6 +51,7 @@ const PAST_DRAINING: readonly MachinePhase[] = ['hard-draining', 'down'];
 
 export async function windowWorkflow({ spec: initial, settings }: WindowInput): Promise<WindowView> {
   const spec: WindowSpec = { ...initial };
+  const ids = new WorkflowIds(settings.instance);
   let state: WindowState = 'ACTIVE';
   let cancelledAtMs: number | undefined;
   let completedAtMs: number | undefined;
@@ -65,7 +68,7 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
   });
 
   const tell = (entries: MachineEntry[], cmd: MachineCommand) =>
-    Promise.all(entries.map((e) => getExternalWorkflowHandle(machineWorkflowId(e.id)).signal(machineCommand, cmd)));
+    Promise.all(entries.map((e) => getExternalWorkflowHandle(ids.machine(e.id)).signal(machineCommand, cmd)));
 
   /** The machines an operator's down or up applies to; refuses the whole request if one of them does not qualify. */
   const select = (sel: MachineSelection, qualifies: (e: MachineEntry) => boolean, verb: 'down' | 'up'): MachineEntry[] => {
@@ -192,9 +195,10 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
   await Promise.all(
     spec.machines.map((id) =>
       startChild(machineWorkflow, {
-        workflowId: machineWorkflowId(id),
+        workflowId: ids.machine(id),
         args: [
           {
+            instance: settings.instance,
             windowId: spec.id,
             machine: id,
             unavailability: spec.unavailability,

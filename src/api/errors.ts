@@ -28,7 +28,11 @@ export function zodPath(path: readonly PropertyKey[]): string {
 
 export function errorBody(err: unknown): { status: number; body: ErrorBody } {
   if (err instanceof ZodError) {
-    const issues = err.issues.map((i) => ({ field: zodPath(i.path) || 'body', message: i.message }));
+    const issues = err.issues.map((i) => ({
+      // An unknown key is named itself ("drainWIthin"), not the object around it.
+      field: zodPath(i.code === 'unrecognized_keys' ? [...i.path, i.keys[0]] : i.path) || 'body',
+      message: i.message,
+    }));
     const first = issues[0];
     return {
       status: 400,

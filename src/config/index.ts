@@ -2,6 +2,7 @@
 // start-up with a message naming the variable.
 import { z } from 'zod';
 import { parseDuration } from '../domain/time';
+import { DEFAULT_INSTANCE, INSTANCE_PATTERN } from '../temporal/ids';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 const duration = (fallback: string) =>
@@ -21,6 +22,7 @@ const Env = z.object({
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   MAINT_TASK_QUEUE: z.string().min(1).default('maint'),
+  MAINT_INSTANCE: z.string().regex(INSTANCE_PATTERN, 'lowercase letters, digits and dashes').default(DEFAULT_INSTANCE),
   MAINT_DATA_DIR: z.string().min(1).default('./.data'),
   PORT: port(8080),
   MAINT_URL: z.url().optional(),
@@ -33,6 +35,8 @@ const Env = z.object({
 });
 
 export interface Config {
+  /** Prefixes every workflow ID, so several maint deployments can share a Temporal namespace. */
+  instance: string;
   temporal: {
     /** Where Temporal is; undefined in the embedded mode, where `maint up` starts a dev server. */
     address?: string;
@@ -60,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const simUrl = e.SIM_URL ?? `http://127.0.0.1:${e.SIM_PORT}`;
   return Object.freeze({
+    instance: e.MAINT_INSTANCE,
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

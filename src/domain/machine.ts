@@ -12,9 +12,21 @@ export interface MachineId {
 /** The normalised, presence-preserving key of a machine: `h=<lowercased hostname>;i=<ip>`, absent parts left out. */
 export function machineKey(id: MachineId): string {
   const parts: string[] = [];
-  if (id.hostname !== undefined) parts.push(`h=${encodeURIComponent(id.hostname.toLowerCase())}`);
-  if (id.ip !== undefined) parts.push(`i=${encodeURIComponent(id.ip)}`);
+  if (id.hostname !== undefined) parts.push(`h=${escape(asciiLower(id.hostname))}`);
+  if (id.ip !== undefined) parts.push(`i=${escape(id.ip)}`);
   return parts.join(';');
+}
+
+/** Mesos lowercases hostnames with stout's strings::lower: A-Z only, so "É" and "é" stay different machines. */
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+/** Percent-encodes per code point; a lone surrogate (which encodeURIComponent refuses) gets a %uXXXX form. */
+function escape(text: string): string {
+  return Array.from(text, (ch) =>
+    /^\p{Cs}$/u.test(ch) ? `%u${ch.charCodeAt(0).toString(16).toUpperCase()}` : encodeURIComponent(ch),
+  ).join('');
 }
 
 export function sameMachine(a: MachineId, b: MachineId): boolean {

@@ -4,7 +4,7 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Answer } from '../domain/window';
 import { isNotFound } from '../domain/errors';
 import type { FrameworkSubscription } from '../domain/framework';
-import { FRAMEWORKS_WORKFLOW_ID, machineWorkflowOfOffer } from '../temporal/ids';
+import type { WorkflowIds } from '../temporal/ids';
 import { toMaintError } from '../temporal/client';
 import { frameworksView, inverseOfferAnswers, subscribeFramework, type Subscribe } from '../../workflows/messages';
 import type { frameworksWorkflow } from '../../workflows/frameworks';
@@ -13,11 +13,12 @@ export class FrameworkService {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    private readonly ids: WorkflowIds,
   ) {}
 
   async subscribe(req: Subscribe): Promise<FrameworkSubscription> {
     const start = new WithStartWorkflowOperation<typeof frameworksWorkflow>('frameworksWorkflow', {
-      workflowId: FRAMEWORKS_WORKFLOW_ID,
+      workflowId: this.ids.frameworks,
       taskQueue: this.taskQueue,
       args: [{}],
       workflowIdConflictPolicy: 'USE_EXISTING',
@@ -34,7 +35,7 @@ export class FrameworkService {
 
   async list(): Promise<FrameworkSubscription[]> {
     try {
-      return await this.client.workflow.getHandle(FRAMEWORKS_WORKFLOW_ID).query(frameworksView);
+      return await this.client.workflow.getHandle(this.ids.frameworks).query(frameworksView);
     } catch (err) {
       const mapped = toMaintError(err);
       if (isNotFound(mapped)) return []; // nobody subscribed yet
@@ -49,7 +50,7 @@ export class FrameworkService {
   async answer(frameworkId: string, answer: Answer, offerIds: string[]): Promise<void> {
     const byMachine = new Map<string, string[]>();
     for (const id of offerIds) {
-      const workflowId = machineWorkflowOfOffer(id);
+      const workflowId = this.ids.machineOfOffer(id);
       if (!workflowId) continue;
       byMachine.set(workflowId, [...(byMachine.get(workflowId) ?? []), id]);
     }

@@ -1,10 +1,10 @@
 // Windows: the use cases every surface (native API, CLI, later the Mesos endpoints) shares.
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ErrorCode, isNotFound, MaintError } from '../domain/errors';
 import type { MachineId } from '../domain/machine';
 import type { Policy } from '../domain/policy';
 import type { MachineView, Unavailability, WindowView } from '../domain/window';
-import { SCHEDULE_WORKFLOW_ID, machineWorkflowId, windowWorkflowId } from '../temporal/ids';
+import { WorkflowIds } from '../temporal/ids';
 import { toMaintError } from '../temporal/client';
 import {
   cancelWindow,
@@ -38,11 +38,15 @@ export class WindowService {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly settings: WindowSettings,
-  ) {}
+  ) {
+    this.ids = new WorkflowIds(settings.instance);
+  }
+
+  private readonly ids: WorkflowIds;
 
   async create(req: WindowRequest, principal: string): Promise<WindowDetail> {
     const start = new WithStartWorkflowOperation<typeof scheduleWorkflow>('scheduleWorkflow', {
-      workflowId: SCHEDULE_WORKFLOW_ID,
+      workflowId: this.ids.schedule,
       taskQueue: this.taskQueue,
       args: [{ settings: this.settings }],
       workflowIdConflictPolicy: 'USE_EXISTING',
@@ -57,7 +61,7 @@ export class WindowService {
   }
 
   async get(windowId: string): Promise<WindowDetail> {
-    const window = await call(() => this.client.workflow.getHandle(windowWorkflowId(windowId)).query(windowView), () =>
+    const window = await call(() => this.client.workflow.getHandle(this.ids.window(windowId)).query(windowView), () =>
       notFound(`window ${windowId} does not exist`),
     );
     const machines = await Promise.all(window.machines.map((id) => this.machineInWindow(id, windowId)));
@@ -68,7 +72,7 @@ export class WindowService {
   private async machineInWindow(id: MachineId, windowId: string): Promise<MachineView | undefined> {
     const latest = await this.machine(id);
     if (!latest || latest.windowId === windowId) return latest;
-    const workflowId = machineWorkflowId(id);
+    const workflowId = this.ids.machine(id);
     const query = `WorkflowId = "${workflowId}" AND MaintenanceWindow = "${windowId}"`;
     for await (const run of this.client.workflow.list({ query, pageSize: 1 })) {
       return this.client.workflow.getHandle(workflowId, run.runId).query(machineView);
@@ -79,7 +83,8 @@ export class WindowService {
   /** Windows newest first, from Temporal's visibility store (eventually consistent by a moment). */
   async list(limit = 100): Promise<WindowView[]> {
     const ids: string[] = [];
-    for await (const wf of this.client.workflow.list({ query: 'WorkflowType = "windowWorkflow"', pageSize: limit })) {
+    const query = `WorkflowType = "windowWorkflow" AND WorkflowId STARTS_WITH "${this.ids.window('')}"`;
+    for await (const wf of this.client.workflow.list({ query, pageSize: limit })) {
       ids.push(wf.workflowId);
       if (ids.length >= limit) break;
     }
@@ -90,42 +95,47 @@ export class WindowService {
   }
 
   async extend(windowId: string, ext: Extension): Promise<WindowDetail> {
-    const handle = this.client.workflow.getHandle(windowWorkflowId(windowId));
+    const handle = this.client.workflow.getHandle(this.ids.window(windowId));
     const current = await call(() => handle.query(windowView), () => notFound(`window ${windowId} does not exist`));
     const deadlineMs = 'byMs' in ext ? current.deadlineMs + ext.byMs : ext.deadlineMs;
-    await call(() => handle.executeUpdate(extendWindow, { args: [{ deadlineMs }] }));
-    return this.get(windowId);
+    return this.steer(windowId, 'extended', (h) => h.executeUpdate(extendWindow, { args: [{ deadlineMs }] }));
   }
 
   async cancel(windowId: string): Promise<WindowDetail> {
-    await call(
-      () => this.client.workflow.getHandle(windowWorkflowId(windowId)).executeUpdate(cancelWindow, { args: [] }),
-      () => notFound(`window ${windowId} does not exist`),
-    );
-    return this.get(windowId);
+    return this.steer(windowId, 'cancelled', (handle) => handle.executeUpdate(cancelWindow, { args: [] }));
   }
 
   async down(windowId: string, selection: MachineSelection): Promise<WindowDetail> {
-    await call(
-      () =>
-        this.client.workflow.getHandle(windowWorkflowId(windowId)).executeUpdate(downMachines, { args: [selection] }),
-      () => notFound(`window ${windowId} does not exist`),
-    );
-    return this.get(windowId);
+    return this.steer(windowId, 'changed', (handle) => handle.executeUpdate(downMachines, { args: [selection] }));
   }
 
   async up(windowId: string, selection: MachineSelection): Promise<WindowDetail> {
-    await call(
-      () => this.client.workflow.getHandle(windowWorkflowId(windowId)).executeUpdate(upMachines, { args: [selection] }),
-      () => notFound(`window ${windowId} does not exist`),
-    );
+    return this.steer(windowId, 'changed', (handle) => handle.executeUpdate(upMachines, { args: [selection] }));
+  }
+
+  /** Sends an operator's update to a window; a window whose workflow has ended is refused with its final state. */
+  private async steer(
+    windowId: string,
+    verb: string,
+    update: (handle: WorkflowHandle) => Promise<unknown>,
+  ): Promise<WindowDetail> {
+    const handle = this.client.workflow.getHandle(this.ids.window(windowId));
+    try {
+      await update(handle);
+    } catch (err) {
+      const mapped = toMaintError(err);
+      if (!isNotFound(mapped)) throw mapped;
+      const ended = await handle.query(windowView).catch(() => undefined);
+      if (!ended) throw notFound(`window ${windowId} does not exist`);
+      throw new MaintError(ErrorCode.CONFLICT, `window ${windowId} is ${ended.state} and over: it cannot be ${verb}`);
+    }
     return this.get(windowId);
   }
 
   /** The machine's latest maintenance, or undefined if it never had one. */
   async machine(id: MachineId): Promise<MachineView | undefined> {
     try {
-      return await this.client.workflow.getHandle(machineWorkflowId(id)).query(machineView);
+      return await this.client.workflow.getHandle(this.ids.machine(id)).query(machineView);
     } catch (err) {
       const mapped = toMaintError(err);
       if (isNotFound(mapped)) return undefined;

@@ -1,29 +1,46 @@
 // Workflow IDs, derived from domain identity so every surface finds the same workflow. Pure: workflows import it.
+//
+// Every ID starts with the instance name (MAINT_INSTANCE, default "maint"), so several maint deployments (or test
+// runs) can share one Temporal namespace without meeting: `maint/schedule`, `maint/window/w-3`,
+// `maint/machine/h=sim-07;i=192.0.2.7`.
 import { machineKey, type MachineId } from '../domain/machine';
 
-/** The one schedule entity: which machines are in which window. */
-export const SCHEDULE_WORKFLOW_ID = 'maint-schedule';
-/** The one framework registry: subscriptions and where events go. */
-export const FRAMEWORKS_WORKFLOW_ID = 'maint-frameworks';
+export const DEFAULT_INSTANCE = 'maint';
+export const INSTANCE_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-export function windowWorkflowId(windowId: string): string {
-  return `maint-window/${windowId}`;
-}
+export class WorkflowIds {
+  constructor(readonly instance: string = DEFAULT_INSTANCE) {}
 
-/** One run per window the machine is in; the ID is the machine's, so Temporal itself refuses two at once. */
-export function machineWorkflowId(machine: MachineId): string {
-  return `maint-machine/${machineKey(machine)}`;
-}
+  /** The one schedule entity: which machines are in which window. */
+  get schedule(): string {
+    return `${this.instance}/schedule`;
+  }
 
-/**
- * Inverse offer IDs carry the machine workflow they belong to, so an answer finds its machine without a lookup:
- * `<machine workflow id>/<unique part>`. Frameworks treat them as opaque, as Mesos offer IDs.
- */
-export function inverseOfferId(machineWorkflow: string, unique: string): string {
-  return `${machineWorkflow}/${unique}`;
-}
+  /** The one framework registry: subscriptions and where events go. */
+  get frameworks(): string {
+    return `${this.instance}/frameworks`;
+  }
 
-export function machineWorkflowOfOffer(offerId: string): string | undefined {
-  const cut = offerId.lastIndexOf('/');
-  return cut > 0 && offerId.startsWith('maint-machine/') ? offerId.slice(0, cut) : undefined;
+  window(windowId: string): string {
+    return `${this.instance}/window/${windowId}`;
+  }
+
+  /** One run per window the machine is in; the ID is the machine's, so Temporal itself refuses two at once. */
+  machine(machine: MachineId): string {
+    return `${this.instance}/machine/${machineKey(machine)}`;
+  }
+
+  /**
+   * Inverse offer IDs carry the machine workflow they belong to, so an answer finds its machine without a lookup:
+   * `<machine workflow id>/<unique part>`. Frameworks treat them as opaque, as Mesos offer IDs.
+   */
+  offer(machineWorkflowId: string, unique: string): string {
+    return `${machineWorkflowId}/${unique}`;
+  }
+
+  machineOfOffer(offerId: string): string | undefined {
+    const cut = offerId.lastIndexOf('/');
+    const workflowId = offerId.slice(0, cut);
+    return cut > 0 && workflowId.startsWith(`${this.instance}/machine/`) ? workflowId : undefined;
+  }
 }

@@ -4,11 +4,14 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { SchedulerEvent } from '../../src/domain/scheduler-wire';
+import type { WindowView } from '../../src/domain/window';
+import type { windowWorkflow } from '../../workflows/window';
 import { parseJson } from '../../src/lib/json';
 import { FrameworkService, frameworkDirectory } from '../../src/service/frameworks';
 import { WindowService } from '../../src/service/windows';
 import { Fleet, type FleetOptions } from '../../src/sim/fleet';
 import { createWorker } from '../../src/temporal/worker';
+import { WorkflowIds } from '../../src/temporal/ids';
 import { FleetDriver } from './fleet-driver';
 
 export type Behaviour = 'mover' | 'decliner' | 'silent';
@@ -33,6 +36,7 @@ export class Harness {
   readonly windows: WindowService;
   readonly frameworks: FrameworkService;
   readonly received: Received[] = [];
+  readonly ids = new WorkflowIds();
   private readonly behaviours: Record<string, Behaviour>;
 
   constructor(
@@ -42,8 +46,9 @@ export class Harness {
   ) {
     this.fleet = new Fleet({ taskGracePeriodMs: 0, ...options.fleet });
     this.behaviours = options.frameworks ?? { mover: 'mover', decliner: 'decliner', silent: 'silent' };
-    this.frameworks = new FrameworkService(env.client, this.taskQueue);
+    this.frameworks = new FrameworkService(env.client, this.taskQueue, this.ids);
     this.windows = new WindowService(env.client, this.taskQueue, {
+      instance: this.ids.instance,
       checkIntervalMs: options.checkIntervalMs ?? 60_000,
       machineMaxHistoryEvents: options.machineMaxHistoryEvents,
     });
@@ -76,6 +81,11 @@ export class Harness {
       }
       return fn();
     });
+  }
+
+  /** Waits for the window's workflow to end (time skips meanwhile) and returns its final view. */
+  windowResult(windowId: string): Promise<WindowView> {
+    return this.env.client.workflow.getHandle<typeof windowWorkflow>(this.ids.window(windowId)).result();
   }
 
   eventsOf(frameworkId: string, type?: SchedulerEvent['type']): Received[] {

@@ -3,7 +3,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { MachineId } from '../../src/domain/machine';
 import { DEFAULT_POLICY, type Policy } from '../../src/domain/policy';
-import { windowWorkflowId } from '../../src/temporal/ids';
 import { Harness, type HarnessOptions } from '../support/harness';
 import { bundleWorkflows, timeSkippingEnv } from '../support/time-skipping';
 
@@ -47,7 +46,7 @@ test('cooperative frameworks: a drained machine goes DOWN early, then UP when it
   await h.run(async () => {
     const window = await createWindow(h, [sim(1)], { durationMs: 4 * HOUR }); // sim-01 hosts only mover's task
     const startMs = window.unavailability.startMs;
-    const result = await env.client.workflow.getHandle(windowWorkflowId(window.id)).result();
+    const result = await h.windowResult(window.id);
     expect(result.state).toBe('COMPLETED');
     const [machine] = (await h.windows.get(window.id)).machines;
     expect(machine.mode).toBe('UP');
@@ -67,7 +66,7 @@ test('declines and silence: what is left at the deadline is hard-drained, each t
   await h.run(async () => {
     // sim-06 hosts mover, decliner and silent tasks
     const window = await createWindow(h, [sim(6)], { durationMs: 4 * HOUR });
-    const result = await env.client.workflow.getHandle(windowWorkflowId(window.id)).result();
+    const result = await h.windowResult(window.id);
     expect(result.state).toBe('COMPLETED');
     const [machine] = (await h.windows.get(window.id)).machines;
     expect(machine.answers.map((a) => `${a.frameworkId}:${a.answer}`).sort()).toEqual(['decliner:DECLINE', 'mover:ACCEPT']);

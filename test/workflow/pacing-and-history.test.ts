@@ -1,0 +1,68 @@
+// maxParallel pacing and continue-as-new, on the time-skipping server.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { MachineId } from '../../src/domain/machine';
+import { DEFAULT_POLICY, type Policy } from '../../src/domain/policy';
+import { Harness, type HarnessOptions } from '../support/harness';
+import { bundleWorkflows, timeSkippingEnv } from '../support/time-skipping';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+});
+beforeEach(async () => {
+  env = await timeSkippingEnv();
+});
+afterEach(() => env?.teardown());
+
+const sim = (n: number): MachineId => ({ hostname: `sim-${String(n).padStart(2, '0')}`, ip: `192.0.2.${n}` });
+
+async function run(options: HarnessOptions, machines: MachineId[], durationMs: number, policy: Partial<Policy>) {
+  const h = new Harness(env, bundle, options);
+  return h.run(async () => {
+    const startMs = (await env.currentTimeMs()) + HOUR;
+    const { window } = await h.windows.create(
+      { machines, unavailability: { startMs, durationMs }, deadlineMs: startMs, policy: { ...DEFAULT_POLICY, ...policy } },
+      'operator',
+    );
+    await h.windowResult(window.id);
+    return { h, window, detail: await h.windows.get(window.id) };
+  });
+}
+
+test('maxParallel 1: drained machines wait for a slot and go DOWN one after another, each for its duration', async () => {
+  // sim-01, sim-05 and sim-07 host only the mover's tasks: all three are drained at once.
+  const { detail } = await run({}, [sim(1), sim(5), sim(7)], HOUR, { maxParallel: 1 });
+  const intervals = detail.machines.map((m) => ({
+    down: m.history.find((e) => e.what === 'DOWN')!.atMs,
+    up: m.history.find((e) => e.what === 'UP')!.atMs,
+    waited: m.history.some((e) => e.what === 'waiting for a slot'),
+  }));
+  intervals.sort((a, b) => a.down - b.down);
+  expect(intervals.every((i) => i.waited)).toBe(true); // each asked the window for a slot
+  for (let i = 1; i < intervals.length; i++) expect(intervals[i].down).toBeGreaterThanOrEqual(intervals[i - 1].up);
+  for (const i of intervals) expect(i.up - Math.max(i.down, detail.window.unavailability.startMs)).toBeLessThan(HOUR + MINUTE);
+  expect(detail.window.state).toBe('COMPLETED');
+});
+
+test('a long drain continues as new and resumes with everything it knew', async () => {
+  const { h, detail } = await run(
+    { checkIntervalMs: MINUTE, machineMaxHistoryEvents: 40 },
+    [sim(6)],
+    HOUR,
+    {},
+  );
+  const [machine] = detail.machines;
+  expect(machine.mode).toBe('UP');
+  expect(machine.history[0].what).toBe('DRAINING'); // history from before the continue-as-new survived
+  expect(machine.answers.map((a) => a.frameworkId).sort()).toEqual(['decliner', 'mover']);
+  expect(Object.values(h.fleet.stats().kills)).toEqual([1, 1]);
+  expect(h.eventsOf('silent', 'INVERSE_OFFERS')).toHaveLength(1); // not re-sent by the new run
+  const history = await env.client.workflow.getHandle(h.ids.machine(sim(6))).fetchHistory();
+  const started = history.events![0].workflowExecutionStartedEventAttributes!;
+  expect(started.continuedExecutionRunId).toBeTruthy();
+});
