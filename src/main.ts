@@ -61,7 +61,13 @@ async function runApi(config: Config): Promise<void> {
 
 async function runSim(config: Config): Promise<void> {
   const log = createLogger('sim', config.logLevel);
-  const sim = await startSim({ port: config.sim.port, machines: config.sim.machines, maintUrl: config.api.url, logger: log });
+  const sim = await startSim({
+    port: config.sim.port,
+    machines: config.sim.machines,
+    taskGracePeriodMs: config.sim.taskGracePeriodMs,
+    maintUrl: config.api.url,
+    logger: log,
+  });
   log.info({ url: sim.url, machines: config.sim.machines }, 'simulated fleet listening');
   await stopOn(['SIGINT', 'SIGTERM'], () => sim.close());
 }

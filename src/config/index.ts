@@ -28,6 +28,7 @@ const Env = z.object({
   MAINT_URL: z.url().optional(),
   SIM_PORT: port(8081),
   SIM_MACHINES: z.coerce.number().int().min(1).max(100_000).default(20),
+  SIM_TASK_GRACE: duration('1s'),
   MAINT_DRIVER: z.enum(['sim']).default('sim'),
   SIM_URL: z.url().optional(),
   MAINT_CHECK_INTERVAL: duration('10s'),
@@ -48,7 +49,7 @@ export interface Config {
   };
   dataDir: string;
   api: { port: number; url: string };
-  sim: { port: number; machines: number; url: string };
+  sim: { port: number; machines: number; url: string; taskGracePeriodMs: number };
   driver: { kind: 'sim'; url: string };
   /** How often a draining machine is looked at (answers and commands also wake it). */
   checkIntervalMs: number;
@@ -75,7 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dataDir: e.MAINT_DATA_DIR,
     api: { port: e.PORT, url: e.MAINT_URL ?? `http://127.0.0.1:${e.PORT}` },
-    sim: { port: e.SIM_PORT, machines: e.SIM_MACHINES, url: simUrl },
+    sim: { port: e.SIM_PORT, machines: e.SIM_MACHINES, url: simUrl, taskGracePeriodMs: e.SIM_TASK_GRACE },
     driver: { kind: e.MAINT_DRIVER, url: simUrl },
     checkIntervalMs: e.MAINT_CHECK_INTERVAL,
     logLevel: e.LOG_LEVEL,
