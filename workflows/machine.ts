@@ -27,14 +27,15 @@ import {
   type MachineInput,
 } from './messages';
 
+// Short timeouts: after a worker crash, an attempt it held is retried as soon as its timeout expires.
 const cluster = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 // A hard drain waits out grace periods; heartbeats let a new worker take over quickly after a crash.
 const drain = proxyActivities<Activities>({
   startToCloseTimeout: '2h',
-  heartbeatTimeout: '20s',
+  heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 const notify = proxyActivities<Activities>({
@@ -116,7 +117,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   async function drainStep(): Promise<void> {
     m.wake = false; // anything arriving while we look wakes the next wait at once
     const seen = await cluster.inspectMachine.executeWithOptions({ summary: `look at ${label}` }, [m.machine]);
-    m.observe(seen, Date.now(), () => ids.offer(workflowInfo().workflowId, uuid4())).forEach(deliver);
+    m.observe(seen, Date.now(), () => ids.offer(ids.machine(m.machine), uuid4())).forEach(deliver);
     let step = m.nextDrainStep(Date.now());
     if (step === 'wait') {
       const untilDeadline = m.deadlineMs - Date.now();

@@ -1,0 +1,61 @@
+// The worker dies (SIGKILL) while machines are DRAINING and again during the hard drain; a new worker takes over and
+// the window completes. The simulator counts kills per task: every task left at the deadline is killed, none twice.
+import { Stack } from '../support/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  // Kills take 3 s (the tasks' grace period), so the second crash lands inside the hard drain.
+  stack = await Stack.start({ machines: 12, checkInterval: '1s', taskGrace: '3s' });
+});
+afterAll(() => stack?.stop());
+
+const sim = (n: number) => ({ hostname: `sim-${String(n).padStart(2, '0')}`, ip: `192.0.2.${n}` });
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('SIGKILL of the worker while DRAINING and during a hard drain: the window completes, each task killed once', async () => {
+  const machines = [2, 3, 4, 6].map(sim); // each hosts tasks of the decliner or the silent framework
+  const windowMachines = new Set(machines.map((m) => m.hostname));
+  const before: { taskId: string; frameworkId: string; hostname: string }[] = await stack.sim('/tasks');
+  const mustDie = before.filter((t) => windowMachines.has(t.hostname) && t.frameworkId !== 'mover').map((t) => t.taskId);
+  expect(mustDie.length).toBeGreaterThanOrEqual(4);
+
+  const created = await stack.api('POST', '/api/v1/windows', { machines, drainWithin: '10s', duration: '3s' });
+  expect(created.status).toBe(201);
+  const id: string = created.body.id;
+
+  // Crash 1: machines are DRAINING, inverse offers out.
+  await stack.eventually('inverse offers delivered', async () => {
+    const frameworks = await stack.sim('/frameworks');
+    const silent = frameworks.find((f: any) => f.id === 'silent');
+    return silent.events.length >= 2 ? true : undefined;
+  });
+  await stack.kill('worker');
+  await pause(1_500);
+  stack.spawn('worker');
+
+  // Crash 2: the hard drain has issued its kills and waits for the grace periods to run out.
+  const killing = await stack.eventually('the hard drain to start killing', async () => {
+    const stats = await stack.sim('/stats');
+    return stats.killLog.length > 0 ? stats : undefined;
+  }, 60_000);
+  await stack.kill('worker');
+  const tasksWhenCrashed: any[] = await stack.sim('/tasks');
+  expect(tasksWhenCrashed.some((t) => t.state === 'KILLING')).toBe(true); // the crash landed mid-drain
+  expect(killing.killLog.length).toBeLessThan(mustDie.length + 8);
+  await pause(1_500);
+  stack.spawn('worker');
+
+  const done = await stack.eventually('the window to complete after two crashes', async () => {
+    const res = await stack.api('GET', `/api/v1/windows/${id}`);
+    return res.status === 200 && res.body.state === 'COMPLETED' ? res.body : undefined;
+  }, 120_000);
+  for (const m of done.machines) expect(m.mode).toBe('UP');
+
+  const stats = await stack.sim('/stats');
+  for (const [taskId, count] of Object.entries(stats.kills)) expect([taskId, count]).toEqual([taskId, 1]);
+  for (const taskId of mustDie) expect(stats.kills[taskId]).toBe(1); // everything left at the deadline was killed
+  expect(stats.lost).toEqual([]); // nothing was still running when a machine went down
+  for (const kill of stats.killLog) expect(kill.idempotencyKey).toMatch(new RegExp(`^${id}/h=sim-\\d+;i=[\\d.]+/hard-drain$`));
+  const killedByMaint = done.machines.flatMap((m: any) => m.killed.map((t: any) => t.taskId)).sort();
+  expect(killedByMaint).toEqual(Object.keys(stats.kills).sort());
+});
