@@ -52,7 +52,7 @@ async function runApi(config: Config): Promise<void> {
     logger: log,
   });
   log.warn('authentication is off: every caller may use the API (credentials and ACLs come with the Mesos API)');
-  const server = app.listen(config.api.port, '127.0.0.1', () => log.info({ url: config.api.url }, 'API listening'));
+  const server = app.listen(config.api.port, config.api.host, () => log.info({ url: config.api.url }, 'API listening'));
   await stopOn(['SIGINT', 'SIGTERM'], async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await client.connection.close();
@@ -63,6 +63,8 @@ async function runSim(config: Config): Promise<void> {
   const log = createLogger('sim', config.logLevel);
   const sim = await startSim({
     port: config.sim.port,
+    host: config.sim.host,
+    ...(config.sim.publicUrl ? { publicUrl: config.sim.publicUrl } : {}),
     machines: config.sim.machines,
     taskGracePeriodMs: config.sim.taskGracePeriodMs,
     maintUrl: config.api.url,

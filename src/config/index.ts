@@ -25,6 +25,9 @@ const Env = z.object({
   MAINT_INSTANCE: z.string().regex(INSTANCE_PATTERN, 'lowercase letters, digits and dashes').default(DEFAULT_INSTANCE),
   MAINT_DATA_DIR: z.string().min(1).default('./.data'),
   PORT: port(8080),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  SIM_HOST: z.string().min(1).default('127.0.0.1'),
+  SIM_PUBLIC_URL: z.url().optional(),
   MAINT_URL: z.url().optional(),
   SIM_PORT: port(8081),
   SIM_MACHINES: z.coerce.number().int().min(1).max(100_000).default(20),
@@ -48,8 +51,8 @@ export interface Config {
     cliPath?: string;
   };
   dataDir: string;
-  api: { port: number; url: string };
-  sim: { port: number; machines: number; url: string; taskGracePeriodMs: number };
+  api: { host: string; port: number; url: string };
+  sim: { host: string; port: number; publicUrl?: string; machines: number; url: string; taskGracePeriodMs: number };
   driver: { kind: 'sim'; url: string };
   /** How often a draining machine is looked at (answers and commands also wake it). */
   checkIntervalMs: number;
@@ -75,8 +78,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cliPath: e.TEMPORAL_CLI_PATH,
     },
     dataDir: e.MAINT_DATA_DIR,
-    api: { port: e.PORT, url: e.MAINT_URL ?? `http://127.0.0.1:${e.PORT}` },
-    sim: { port: e.SIM_PORT, machines: e.SIM_MACHINES, url: simUrl, taskGracePeriodMs: e.SIM_TASK_GRACE },
+    api: { host: e.API_HOST, port: e.PORT, url: e.MAINT_URL ?? `http://127.0.0.1:${e.PORT}` },
+    sim: {
+      host: e.SIM_HOST,
+      port: e.SIM_PORT,
+      publicUrl: e.SIM_PUBLIC_URL,
+      machines: e.SIM_MACHINES,
+      url: simUrl,
+      taskGracePeriodMs: e.SIM_TASK_GRACE,
+    },
     driver: { kind: e.MAINT_DRIVER, url: simUrl },
     checkIntervalMs: e.MAINT_CHECK_INTERVAL,
     logLevel: e.LOG_LEVEL,
