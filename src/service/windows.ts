@@ -64,8 +64,10 @@ export class WindowService {
     const window = await call(() => this.client.workflow.getHandle(this.ids.window(windowId)).query(windowView), () =>
       notFound(`window ${windowId} does not exist`),
     );
-    const machines = await Promise.all(window.machines.map((id) => this.machineInWindow(id, windowId)));
-    return { window, machines: machines.filter((m): m is MachineView => m !== undefined) };
+    const machines = await Promise.all(
+      window.machineModes.map(async (entry) => (await this.machineInWindow(entry.id, windowId)) ?? starting(window, entry)),
+    );
+    return { window, machines };
   }
 
   /** The machine's run for this window: its latest run, or, once it has moved on to a newer window, the older one. */
@@ -142,6 +144,24 @@ export class WindowService {
       throw mapped;
     }
   }
+}
+
+/** A machine whose workflow the window has not started yet (a moment after creation): what the window knows. */
+function starting(window: WindowView, entry: WindowView['machineModes'][number]): MachineView {
+  return {
+    id: entry.id,
+    windowId: window.id,
+    mode: entry.mode,
+    phase: entry.phase,
+    unavailability: window.unavailability,
+    deadlineMs: window.deadlineMs,
+    answers: [],
+    outstandingOffers: [],
+    remaining: [],
+    killed: [],
+    waitingOn: 'its workflow to start',
+    history: [],
+  };
 }
 
 function notFound(message: string): MaintError {
