@@ -1,7 +1,7 @@
 // maint's processes: `up` (everything, embedded), `worker`, `api`, `sim`. One binary, as reference-app-orders-go's.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 import { createApp } from './api/app';
@@ -23,6 +23,8 @@ function temporalAddress(config: Config): string {
 
 async function runWorker(config: Config): Promise<void> {
   const log = createLogger('worker', config.logLevel);
+  // The SDK's own logs (bundling, state changes) only when debugging; maint's logs say what matters.
+  Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN') });
   const address = temporalAddress(config);
   const client = await connectClient(address, config.temporal.namespace);
   const frameworks = new FrameworkService(client, config.temporal.taskQueue, new WorkflowIds(config.instance));

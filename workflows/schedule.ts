@@ -41,12 +41,23 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
       const reserved = req.machines.map(machineKey);
       windows.set(id, { id, machines: req.machines, reserved });
       for (const key of reserved) reservedBy.set(key, id);
-      await startChild(windowWorkflow, {
-        workflowId: new WorkflowIds(input.settings.instance).window(id),
-        args: [{ spec, settings: input.settings }],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        staticSummary: `window ${id}: ${req.machines.length} machines, deadline ${new Date(req.deadlineMs).toISOString()}`,
-      });
+      try {
+        await startChild(windowWorkflow, {
+          workflowId: new WorkflowIds(input.settings.instance).window(id),
+          args: [{ spec, settings: input.settings }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          staticSummary: `window ${id}: ${req.machines.length} machines, deadline ${new Date(req.deadlineMs).toISOString()}`,
+        });
+      } catch (err) {
+        // All or nothing: a window that could not start reserves nothing.
+        windows.delete(id);
+        for (const key of reserved) if (reservedBy.get(key) === id) reservedBy.delete(key);
+        throw ApplicationFailure.create({
+          type: ErrorCode.UNAVAILABLE,
+          message: `window ${id} could not be started: ${(err as Error).message}`,
+          nonRetryable: true,
+        });
+      }
       return spec;
     },
     {

@@ -6,6 +6,7 @@ import { Stack } from '../support/stack';
 
 let stack: Stack;
 beforeAll(async () => {
+  process.stderr.write('TRACE start\n');
   stack = await Stack.start({ machines: 20, checkInterval: '1s', taskGrace: '500ms' });
 });
 afterAll(() => stack?.stop());
@@ -35,12 +36,15 @@ async function send(
   const payload =
     body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
   let res: Response;
+  process.stderr.write(`TRACE ${method} ${path.slice(0, 80)}\n`);
   try {
     res = await fetch(`${stack.apiUrl}${path}`, { method, headers, body: payload, signal: AbortSignal.timeout(REPLY_MS) });
   } catch (err) {
     throw new Error(`${method} ${path}: no answer within ${REPLY_MS} ms (${(err as Error).message})`);
   }
+  process.stderr.write(`TRACE got ${res.status}\n`);
   const text = await res.text();
+  process.stderr.write(`TRACE text ${text.slice(0, 200)}\n`);
   if (res.status >= 500) throw new Error(`${method} ${path} answered ${res.status}, a server error: ${text.slice(0, 500)}`);
   if (text && !/^application\/json\b/.test(res.headers.get('content-type') ?? '')) {
     throw new Error(`${method} ${path} answered ${res.status} with ${res.headers.get('content-type')}: ${text.slice(0, 200)}`);
