@@ -16,14 +16,8 @@ import type {
 
 // ---- schedule entity (maint-schedule) -------------------------------------------------------------------------
 
-export interface NewWindow {
-  machines: MachineId[];
-  unavailability: Unavailability;
-  deadlineMs: number;
-  policy: Policy;
-  createdAtMs: number;
-  createdBy: string;
-}
+/** A window before the schedule gives it an id. */
+export type NewWindow = Omit<WindowSpec, 'id'>;
 
 export interface ScheduledWindow {
   id: string;

@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { SchedulerEvent } from '../../src/domain/scheduler-wire';
+import type { MachineId } from '../../src/domain/machine';
+import { DEFAULT_POLICY, type Policy } from '../../src/domain/policy';
 import type { WindowView } from '../../src/domain/window';
 import type { windowWorkflow } from '../../workflows/window';
 import { parseJson } from '../../src/lib/json';
@@ -28,6 +30,20 @@ export interface HarnessOptions {
   frameworks?: Record<string, Behaviour>;
   checkIntervalMs?: number;
   machineMaxHistoryEvents?: number;
+}
+
+const HOUR = 3_600_000;
+
+/** Machine n of the simulated fleet: every machine hosts mover; even ones decliner; every third one silent. */
+export function simMachine(n: number): MachineId {
+  return { hostname: `sim-${String(n).padStart(2, '0')}`, ip: `192.0.2.${n}` };
+}
+
+export interface OpenOptions {
+  /** How far from now the unavailability starts (and the deadline is); default an hour. */
+  inMs?: number;
+  durationMs?: number;
+  policy?: Partial<Policy>;
 }
 
 export class Harness {
@@ -81,6 +97,21 @@ export class Harness {
       }
       return fn();
     });
+  }
+
+  /** Creates a window through the service, as the API does, and returns its spec. */
+  async open(machines: MachineId[], opts: OpenOptions = {}): Promise<WindowView> {
+    const startMs = (await this.env.currentTimeMs()) + (opts.inMs ?? HOUR);
+    const detail = await this.windows.create(
+      {
+        machines,
+        unavailability: opts.durationMs === undefined ? { startMs } : { startMs, durationMs: opts.durationMs },
+        deadlineMs: startMs,
+        policy: { ...DEFAULT_POLICY, ...opts.policy },
+      },
+      'operator',
+    );
+    return detail.window;
   }
 
   /** Waits for the window's workflow to end (time skips meanwhile) and returns its final view. */

@@ -1,50 +1,17 @@
 // The maintenance lifecycle on the time-skipping server: hours of deadlines and windows run in seconds.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { MachineId } from '../../src/domain/machine';
-import { DEFAULT_POLICY, type Policy } from '../../src/domain/policy';
-import { Harness, type HarnessOptions } from '../support/harness';
-import { bundleWorkflows, timeSkippingEnv } from '../support/time-skipping';
+import { simMachine as sim } from '../support/harness';
+import { timeSkippingSuite } from '../support/time-skipping';
 
 const HOUR = 3_600_000;
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-});
-// One server per test: time skipping is global to a server, and entity workflows keep fixed IDs.
-beforeEach(async () => {
-  env = await timeSkippingEnv();
-});
-afterEach(() => env?.teardown());
-
-const sim = (n: number): MachineId => ({ hostname: `sim-${String(n).padStart(2, '0')}`, ip: `192.0.2.${n}` });
-
-async function createWindow(h: Harness, machines: MachineId[], opts: { inMs?: number; durationMs?: number; policy?: Partial<Policy> } = {}) {
-  const startMs = (await env.currentTimeMs()) + (opts.inMs ?? HOUR);
-  const detail = await h.windows.create(
-    {
-      machines,
-      unavailability: opts.durationMs === undefined ? { startMs } : { startMs, durationMs: opts.durationMs },
-      deadlineMs: startMs,
-      policy: { ...DEFAULT_POLICY, ...opts.policy },
-    },
-    'test',
-  );
-  return detail.window;
-}
-
-function harness(options?: HarnessOptions) {
-  return new Harness(env, bundle, options);
-}
+const suite = timeSkippingSuite();
+const harness = suite.harness;
 
 const whatHappened = (history: { what: string }[]) => history.map((e) => e.what);
 
 test('cooperative frameworks: a drained machine goes DOWN early, then UP when its window ends', async () => {
   const h = harness();
   await h.run(async () => {
-    const window = await createWindow(h, [sim(1)], { durationMs: 4 * HOUR }); // sim-01 hosts only mover's task
+    const window = await h.open([sim(1)], { durationMs: 4 * HOUR }); // sim-01 hosts only mover's task
     const startMs = window.unavailability.startMs;
     const result = await h.windowResult(window.id);
     expect(result.state).toBe('COMPLETED');
@@ -65,7 +32,7 @@ test('declines and silence: what is left at the deadline is hard-drained, each t
   const h = harness();
   await h.run(async () => {
     // sim-06 hosts mover, decliner and silent tasks
-    const window = await createWindow(h, [sim(6)], { durationMs: 4 * HOUR });
+    const window = await h.open([sim(6)], { durationMs: 4 * HOUR });
     const result = await h.windowResult(window.id);
     expect(result.state).toBe('COMPLETED');
     const [machine] = (await h.windows.get(window.id)).machines;

@@ -1,50 +1,21 @@
 // Operators steering a window on the time-skipping server: extend, cancel, down now, up, and what is refused.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { MaintError } from '../../src/domain/errors';
 import type { MachineId } from '../../src/domain/machine';
-import { DEFAULT_POLICY, type Policy } from '../../src/domain/policy';
 import type { MachinePhase } from '../../src/domain/window';
 import { scheduleView } from '../../workflows/messages';
-import { Harness } from '../support/harness';
-import { bundleWorkflows, timeSkippingEnv } from '../support/time-skipping';
+import { Harness, simMachine as sim } from '../support/harness';
+import { timeSkippingSuite } from '../support/time-skipping';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-});
-beforeEach(async () => {
-  env = await timeSkippingEnv();
-});
-afterEach(() => env?.teardown());
-
-// Default fleet layout: every machine hosts mover; even ones decliner; every third one silent.
-const sim = (n: number): MachineId => ({ hostname: `sim-${String(n).padStart(2, '0')}`, ip: `192.0.2.${n}` });
-
-async function open(h: Harness, machines: MachineId[], opts: { durationMs?: number; policy?: Partial<Policy> } = {}) {
-  const startMs = (await env.currentTimeMs()) + HOUR;
-  const detail = await h.windows.create(
-    {
-      machines,
-      unavailability: opts.durationMs === undefined ? { startMs } : { startMs, durationMs: opts.durationMs },
-      deadlineMs: startMs,
-      policy: { ...DEFAULT_POLICY, ...opts.policy },
-    },
-    'operator',
-  );
-  return detail.window;
-}
+const suite = timeSkippingSuite();
 
 /** Lets workflow time pass (skipped) until the machine reaches the phase. */
 async function until(h: Harness, machine: MachineId, phase: MachinePhase, stepMs = MINUTE) {
   for (let i = 0; i < 500; i++) {
     const view = await h.windows.machine(machine);
     if (view?.phase === phase) return view;
-    await env.sleep(stepMs);
+    await suite.env().sleep(stepMs);
   }
   throw new Error(`${machine.hostname} never reached ${phase}`);
 }
@@ -59,9 +30,9 @@ async function refusal(p: Promise<unknown>): Promise<MaintError> {
 }
 
 test('extension moves the deadline, rescinds the inverse offers and sends new ones with the new unavailability', async () => {
-  const h = new Harness(env, bundle);
+  const h = suite.harness();
   await h.run(async () => {
-    const window = await open(h, [sim(6)], { durationMs: 2 * HOUR });
+    const window = await h.open([sim(6)], { durationMs: 2 * HOUR });
     await until(h, sim(6), 'draining');
     const extended = await h.windows.extend(window.id, { byMs: 30 * MINUTE });
     expect(extended.window.deadlineMs).toBe(window.deadlineMs + 30 * MINUTE);
@@ -86,9 +57,9 @@ test('extension moves the deadline, rescinds the inverse offers and sends new on
 });
 
 test('cancellation returns DRAINING machines to UP, rescinds open inverse offers and kills nothing', async () => {
-  const h = new Harness(env, bundle);
+  const h = suite.harness();
   await h.run(async () => {
-    const window = await open(h, [sim(6), sim(12)], { durationMs: HOUR });
+    const window = await h.open([sim(6), sim(12)], { durationMs: HOUR });
     await until(h, sim(6), 'draining');
     await until(h, sim(12), 'draining');
     const cancelled = await h.windows.cancel(window.id);
@@ -107,9 +78,9 @@ test('cancellation returns DRAINING machines to UP, rescinds open inverse offers
 });
 
 test('down now hard-drains at once, and up brings the machine back before its window ends', async () => {
-  const h = new Harness(env, bundle);
+  const h = suite.harness();
   await h.run(async () => {
-    const window = await open(h, [sim(6)], { durationMs: 4 * HOUR });
+    const window = await h.open([sim(6)], { durationMs: 4 * HOUR });
     await until(h, sim(6), 'draining');
     await h.windows.down(window.id, { machines: [sim(6)] });
     const down = await until(h, sim(6), 'down', 1_000);
@@ -129,14 +100,14 @@ test('down now hard-drains at once, and up brings the machine back before its wi
 });
 
 test('an answer after the hard drain started is recorded as late and changes nothing', async () => {
-  const h = new Harness(env, bundle);
+  const h = suite.harness();
   await h.run(async () => {
-    const window = await open(h, [sim(6)]); // no duration: stays DOWN until an operator says up
+    const window = await h.open([sim(6)]); // no duration: stays DOWN until an operator says up
     await until(h, sim(6), 'down');
     const [offer] = h.eventsOf('silent', 'INVERSE_OFFERS');
     const offerId = offer.event.type === 'INVERSE_OFFERS' ? offer.event.inverse_offers.inverse_offers[0].id.value : '';
     await h.answer('silent', 'ACCEPT', [offerId]);
-    await env.sleep(MINUTE);
+    await suite.env().sleep(MINUTE);
     const machine = (await h.windows.machine(sim(6)))!;
     expect(machine.mode).toBe('DOWN');
     expect(machine.answers).toContainEqual(expect.objectContaining({ frameworkId: 'silent', answer: 'ACCEPT', late: true }));
@@ -147,14 +118,14 @@ test('an answer after the hard drain started is recorded as late and changes not
 });
 
 test('escalation "notify" leaves the machine DRAINING past its deadline until an operator brings it down', async () => {
-  const h = new Harness(env, bundle);
+  const h = suite.harness();
   await h.run(async () => {
-    const window = await open(h, [sim(6)], { durationMs: HOUR, policy: { escalation: 'notify' } });
+    const window = await h.open([sim(6)], { durationMs: HOUR, policy: { escalation: 'notify' } });
     const waiting = await until(h, sim(6), 'awaiting-operator');
     expect(waiting.mode).toBe('DRAINING');
     expect(waiting.waitingOn).toMatch(/an operator/);
     expect(h.fleet.stats().kills).toEqual({});
-    await env.sleep(3 * HOUR); // nothing happens by itself
+    await suite.env().sleep(3 * HOUR); // nothing happens by itself
     expect((await h.windows.machine(sim(6)))!.phase).toBe('awaiting-operator');
     await h.windows.down(window.id, {});
     const result = await h.windowResult(window.id);
@@ -164,14 +135,14 @@ test('escalation "notify" leaves the machine DRAINING past its deadline until an
 });
 
 test('refusals change nothing: a machine in two windows, a deadline moved earlier, up while DRAINING, cancel twice', async () => {
-  const h = new Harness(env, bundle);
+  const h = suite.harness();
   await h.run(async () => {
-    const window = await open(h, [sim(6)], { durationMs: HOUR });
-    const twice = await refusal(open(h, [sim(12), sim(6)]));
+    const window = await h.open([sim(6)], { durationMs: HOUR });
+    const twice = await refusal(h.open([sim(12), sim(6)]));
     expect(twice.code).toBe('CONFLICT');
     expect(twice.message).toBe('machines[1]: sim-06 (192.0.2.6) is already in window w-1');
     expect(twice.field).toBe('machines[1]');
-    const schedule = await env.client.workflow.getHandle(h.ids.schedule).query(scheduleView);
+    const schedule = await suite.env().client.workflow.getHandle(h.ids.schedule).query(scheduleView);
     expect(schedule.windows.map((w) => w.id)).toEqual(['w-1']); // sim-12 was not reserved either
     expect(await h.windows.machine(sim(12))).toBeUndefined();
 

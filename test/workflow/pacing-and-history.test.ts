@@ -1,34 +1,18 @@
 // maxParallel pacing and continue-as-new, on the time-skipping server.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { MachineId } from '../../src/domain/machine';
-import { DEFAULT_POLICY, type Policy } from '../../src/domain/policy';
-import { Harness, type HarnessOptions } from '../support/harness';
-import { bundleWorkflows, timeSkippingEnv } from '../support/time-skipping';
+import type { Policy } from '../../src/domain/policy';
+import type { HarnessOptions } from '../support/harness';
+import { simMachine as sim } from '../support/harness';
+import { timeSkippingSuite } from '../support/time-skipping';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-});
-beforeEach(async () => {
-  env = await timeSkippingEnv();
-});
-afterEach(() => env?.teardown());
-
-const sim = (n: number): MachineId => ({ hostname: `sim-${String(n).padStart(2, '0')}`, ip: `192.0.2.${n}` });
+const suite = timeSkippingSuite();
 
 async function run(options: HarnessOptions, machines: MachineId[], durationMs: number, policy: Partial<Policy>) {
-  const h = new Harness(env, bundle, options);
+  const h = suite.harness(options);
   return h.run(async () => {
-    const startMs = (await env.currentTimeMs()) + HOUR;
-    const { window } = await h.windows.create(
-      { machines, unavailability: { startMs, durationMs }, deadlineMs: startMs, policy: { ...DEFAULT_POLICY, ...policy } },
-      'operator',
-    );
+    const window = await h.open(machines, { durationMs, policy });
     await h.windowResult(window.id);
     return { h, window, detail: await h.windows.get(window.id) };
   });
@@ -62,7 +46,7 @@ test('a long drain continues as new and resumes with everything it knew', async 
   expect(machine.answers.map((a) => a.frameworkId).sort()).toEqual(['decliner', 'mover']);
   expect(Object.values(h.fleet.stats().kills)).toEqual([1, 1]);
   expect(h.eventsOf('silent', 'INVERSE_OFFERS')).toHaveLength(1); // not re-sent by the new run
-  const history = await env.client.workflow.getHandle(h.ids.machine(sim(6))).fetchHistory();
+  const history = await suite.env().client.workflow.getHandle(h.ids.machine(sim(6))).fetchHistory();
   const started = history.events![0].workflowExecutionStartedEventAttributes!;
   expect(started.continuedExecutionRunId).toBeTruthy();
 });
