@@ -99,6 +99,9 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   while (m.phase !== 'done') {
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > (input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS)) {
+      // Notices still being delivered are re-sent by the next run under the same keys; give them a moment first so
+      // the common case leaves no activity behind.
+      if (inFlight > 0) await condition(() => inFlight === 0, FINAL_DELIVERY_WAIT_MS);
       await condition(allHandlersFinished);
       return continueAsNew<typeof machineWorkflow>({ ...input, resume: m.snapshot() });
     }

@@ -11,7 +11,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { ErrorCode } from '../src/domain/errors';
-import { firstDuplicate, machineIdError, machineKey, machineLabel } from '../src/domain/machine';
+import { duplicateIndex, machineIdError, machineKey, machineKeyTooLong, machineLabel } from '../src/domain/machine';
+import { isRepresentableInstant } from '../src/domain/time';
 import type { WindowSpec } from '../src/domain/window';
 import { WorkflowIds } from '../src/temporal/ids';
 import { createWindow, machineReleased, scheduleView, type NewWindow, type ScheduledWindow } from './messages';
@@ -67,8 +68,16 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
           const error = machineIdError(m);
           if (error) throw invalid(`machines[${i}]: ${error}`);
         });
-        const dup = firstDuplicate(req.machines);
-        if (dup) throw invalid(`machines: ${machineLabel(dup)} appears more than once`);
+        req.machines.forEach((m, i) => {
+          if (machineKeyTooLong(m)) throw invalid(`machines[${i}].hostname: longer than maint accepts`);
+        });
+        const dup = duplicateIndex(req.machines);
+        if (dup !== undefined) throw invalid(`machines[${dup}]: ${machineLabel(req.machines[dup])} appears more than once`);
+        const { startMs, durationMs } = req.unavailability;
+        const end = startMs + (durationMs ?? 0);
+        if (![startMs, req.deadlineMs, end].every(isRepresentableInstant)) {
+          throw invalid('unavailability: start, deadline or end is not a representable date');
+        }
         req.machines.forEach((m, i) => {
           const other = reservedBy.get(machineKey(m));
           if (other) {

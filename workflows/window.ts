@@ -12,6 +12,7 @@ import { ErrorCode } from '../src/domain/errors';
 import { machineJson, machineKey, machineLabel, type MachineId } from '../src/domain/machine';
 import type { MachineMode, MachinePhase, WindowSpec, WindowState, WindowView } from '../src/domain/window';
 import { WorkflowIds } from '../src/temporal/ids';
+import { isRepresentableInstant } from '../src/domain/time';
 import { DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
 import { machineWorkflow } from './machine';
 import {
@@ -140,6 +141,14 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
     {
       validator: ({ deadlineMs }) => {
         if (state !== 'ACTIVE') throw conflict(`window ${spec.id} is ${state}: it cannot be extended`);
+        const endMs = spec.unavailability.startMs + (deadlineMs - spec.deadlineMs) + (spec.unavailability.durationMs ?? 0);
+        if (!isRepresentableInstant(deadlineMs) || !isRepresentableInstant(endMs)) {
+          throw ApplicationFailure.create({
+            type: ErrorCode.INVALID,
+            message: 'deadline: too far in the future to be a date',
+            nonRetryable: true,
+          });
+        }
         if (!(deadlineMs > spec.deadlineMs)) {
           throw ApplicationFailure.create({
             type: ErrorCode.INVALID,

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { FrameworkService } from '../service/frameworks';
 import type { MachineService } from '../service/machines';
 import type { WindowService } from '../service/windows';
-import { jsonErrors, unknownRoute } from './errors';
+import { jsonBodiesOnly, jsonErrors, unknownRoute } from './errors';
 import { healthRoutes } from './health';
 import { machineRoutes } from './native/machines';
 import { windowRoutes } from './native/windows';
@@ -26,6 +26,7 @@ const anonymous = () => 'anonymous';
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(jsonBodiesOnly);
   app.use(express.json({ limit: '1mb' }));
   app.use(healthRoutes(deps.client, deps.taskQueue));
   app.use('/api/v1', windowRoutes(deps.windows, anonymous));

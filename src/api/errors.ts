@@ -44,10 +44,17 @@ export function errorBody(err: unknown): { status: number; body: ErrorBody } {
     return { status: 400, body: { error: 'INVALID', message: `body: not valid JSON: ${e.message}`, field: 'body' } };
   }
   if (e?.type === 'entity.too.large') {
-    return { status: 413, body: { error: 'PAYLOAD_TOO_LARGE', message: 'body: larger than the API accepts' } };
+    return { status: 413, body: { error: 'PAYLOAD_TOO_LARGE', message: 'body: larger than the API accepts', field: 'body' } };
   }
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-    return { status: 415, body: { error: 'UNSUPPORTED_MEDIA_TYPE', message: e.message ?? 'unsupported encoding' } };
+    const message = `body: ${e.message ?? 'unsupported encoding'}`;
+    return { status: 415, body: { error: 'UNSUPPORTED_MEDIA_TYPE', message, field: 'body' } };
+  }
+  // Anything else Express or body-parser refused as the client's fault (a path that is not valid percent-encoding,
+  // a body whose gzip does not inflate) is a 400, never a 500.
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    const field = err instanceof URIError ? 'path' : 'body';
+    return { status: 400, body: { error: 'INVALID', message: `${field}: ${e.message ?? 'malformed request'}`, field } };
   }
   const mapped = toMaintError(err);
   if (mapped instanceof MaintError) {
@@ -65,6 +72,17 @@ export function jsonErrors(log: { error(obj: object, msg: string): void }): Erro
     res.status(status).json(body);
   };
 }
+
+/** A body that is not JSON is refused as such, instead of reading as a missing body. */
+export const jsonBodiesOnly: RequestHandler = (req, res, next) => {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (!hasBody || req.is('application/json')) return next();
+  res.status(415).json({
+    error: 'UNSUPPORTED_MEDIA_TYPE',
+    message: `body: send JSON with Content-Type: application/json, not ${req.headers['content-type'] ?? 'no content type'}`,
+    field: 'body',
+  });
+};
 
 export const unknownRoute: RequestHandler = (req, res) => {
   res.status(404).json({ error: ErrorCode.NOT_FOUND, message: `no route for ${req.method} ${req.path}` });

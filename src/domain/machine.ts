@@ -62,11 +62,27 @@ export function machineIdError(id: MachineId): string | undefined {
 
 /** Finds the first machine that appears twice (by Mesos equality). */
 export function firstDuplicate(ids: readonly MachineId[]): MachineId | undefined {
+  const index = duplicateIndex(ids);
+  return index === undefined ? undefined : ids[index];
+}
+
+/** The index of the first entry that repeats an earlier one (by Mesos equality). */
+export function duplicateIndex(ids: readonly MachineId[]): number | undefined {
   const seen = new Set<string>();
-  for (const id of ids) {
+  for (const [i, id] of ids.entries()) {
     const key = machineKey(id);
-    if (seen.has(key)) return id;
+    if (seen.has(key)) return i;
     seen.add(key);
   }
   return undefined;
+}
+
+/**
+ * The longest machine key maint accepts. Workflow IDs embed it and Temporal refuses IDs over 1,000 bytes; no real
+ * hostname comes near (DNS names stop at 253 characters).
+ */
+export const MAX_MACHINE_KEY = 900;
+
+export function machineKeyTooLong(id: MachineId): boolean {
+  return machineKey(id).length > MAX_MACHINE_KEY;
 }

@@ -5,6 +5,14 @@
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** The longest duration maint takes: a century. Past it instants stop being dates (JavaScript ends at year 275760). */
+export const MAX_DURATION_MS = 36_500 * UNIT_MS.d;
+
+/** True for an epoch-millisecond instant a JavaScript Date can represent. */
+export function isRepresentableInstant(ms: number): boolean {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+}
+
 /**
  * Parses an operator duration: Go style with whole units, compounds allowed ("90s", "30m", "1h30m", "2d", "500ms").
  * Returns milliseconds, or undefined when the text is not a duration. Kept strict on purpose: "1.5h" or "1 hour"

@@ -1,8 +1,8 @@
 // The native API's request bodies: one zod schema each for validation and types (and later the OpenAPI document).
 import { z } from 'zod';
-import { machineIdError, type MachineId } from '../../domain/machine';
+import { duplicateIndex, machineIdError, machineKeyTooLong, machineLabel, MAX_MACHINE_KEY, type MachineId } from '../../domain/machine';
 import { ESCALATIONS } from '../../domain/policy';
-import { parseDuration } from '../../domain/time';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../domain/time';
 
 export const MachineIdSchema: z.ZodType<MachineId> = z
   .object({ hostname: z.string().optional(), ip: z.string().optional() })
@@ -10,6 +10,18 @@ export const MachineIdSchema: z.ZodType<MachineId> = z
   .superRefine((id, ctx) => {
     const error = machineIdError(id);
     if (error) ctx.addIssue({ code: 'custom', message: error, path: id.ip ? ['ip'] : [] });
+    else if (machineKeyTooLong(id)) {
+      ctx.addIssue({ code: 'custom', message: `longer than maint accepts (${MAX_MACHINE_KEY} characters)`, path: ['hostname'] });
+    }
+  });
+
+/** A list of machines in which each appears once (Mesos equality: hostnames case-insensitive). */
+const MachineList = z
+  .array(MachineIdSchema)
+  .min(1, 'a window needs at least one machine')
+  .superRefine((ids, ctx) => {
+    const i = duplicateIndex(ids);
+    if (i !== undefined) ctx.addIssue({ code: 'custom', message: `${machineLabel(ids[i])} appears more than once`, path: [i] });
   });
 
 /** "90s", "30m", "1h30m", "2d": whole units, Go style. */
@@ -17,6 +29,10 @@ export const DurationSchema = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
   if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration; use whole units like 90s, 30m, 1h30m, 2d` });
+    return z.NEVER;
+  }
+  if (ms > MAX_DURATION_MS) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is longer than maint accepts (${formatDuration(MAX_DURATION_MS)})` });
     return z.NEVER;
   }
   return ms;
@@ -36,7 +52,7 @@ export const PolicySchema = z
 
 export const CreateWindowSchema = z
   .object({
-    machines: z.array(MachineIdSchema).min(1, 'a window needs at least one machine'),
+    machines: MachineList,
     drainWithin: DurationSchema.optional(),
     start: Instant.optional(),
     duration: DurationSchema.optional(),
@@ -63,8 +79,12 @@ export const ExtendSchema = z
   });
 
 export const SelectionSchema = z
-  .object({ machines: z.array(MachineIdSchema).min(1).optional() })
+  .object({ machines: MachineList.optional() })
   .strict()
   .default({});
 
 export const WindowIdSchema = z.string().regex(/^w-\d+$/, 'a window id looks like w-12');
+
+/** Path parameters, parsed as objects so that errors name them ("id", "machine"). */
+export const WindowParams = z.object({ id: WindowIdSchema });
+export const MachineParams = z.object({ machine: z.string().min(1).max(255) });

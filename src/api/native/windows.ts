@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import type { WindowService } from '../../service/windows';
 import { windowJson, windowSummaryJson } from './representation';
-import { CreateWindowSchema, ExtendSchema, SelectionSchema, WindowIdSchema } from './schemas';
+import { CreateWindowSchema, ExtendSchema, SelectionSchema, WindowParams } from './schemas';
 
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1_000).default(100) });
 
@@ -34,27 +34,27 @@ export function windowRoutes(windows: WindowService, principalOf: (req: unknown)
   });
 
   router.get('/windows/:id', async (req, res) => {
-    res.json(windowJson(await windows.get(WindowIdSchema.parse(req.params.id))));
+    res.json(windowJson(await windows.get(WindowParams.parse(req.params).id)));
   });
 
   router.post('/windows/:id/extend', async (req, res) => {
-    const id = WindowIdSchema.parse(req.params.id);
+    const id = WindowParams.parse(req.params).id;
     const body = ExtendSchema.parse(req.body);
     const ext = body.by !== undefined ? { byMs: body.by } : { deadlineMs: body.deadline! };
     res.json(windowJson(await windows.extend(id, ext)));
   });
 
   router.post('/windows/:id/cancel', async (req, res) => {
-    res.json(windowJson(await windows.cancel(WindowIdSchema.parse(req.params.id))));
+    res.json(windowJson(await windows.cancel(WindowParams.parse(req.params).id)));
   });
 
   router.post('/windows/:id/down', async (req, res) => {
-    const id = WindowIdSchema.parse(req.params.id);
+    const id = WindowParams.parse(req.params).id;
     res.json(windowJson(await windows.down(id, SelectionSchema.parse(req.body ?? {}))));
   });
 
   router.post('/windows/:id/up', async (req, res) => {
-    const id = WindowIdSchema.parse(req.params.id);
+    const id = WindowParams.parse(req.params).id;
     res.json(windowJson(await windows.up(id, SelectionSchema.parse(req.body ?? {}))));
   });
 
