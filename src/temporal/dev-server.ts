@@ -1,7 +1,7 @@
 // Starts the Temporal dev server (`temporal server start-dev`) for the embedded mode and for the test suite: a SQLite
 // file, the Web UI, maint's search attributes registered. One launcher for both, so tests run what users run.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
@@ -62,7 +62,6 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   if (o.logFile) {
-    const { createWriteStream } = await import('node:fs');
     const log = createWriteStream(o.logFile, { flags: 'a' });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
