@@ -13,7 +13,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 };
 
 export interface ErrorBody {
-  error: ErrorCode | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'INTERNAL';
+  error: ErrorCode | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED' | 'INTERNAL';
   message: string;
   field?: string;
   issues?: { field: string; message: string }[];
@@ -82,6 +82,17 @@ export const jsonBodiesOnly: RequestHandler = (req, res, next) => {
     message: `body: send JSON with Content-Type: application/json, not ${req.headers['content-type'] ?? 'no content type'}`,
     field: 'body',
   });
+};
+
+/** For `router.route(path)....all(methodNotAllowed)`: a known path asked with another method. */
+export const methodNotAllowed: RequestHandler = (req, res) => {
+  const allowed = Object.keys((req.route as { methods: Record<string, boolean> }).methods)
+    .filter((m) => m !== '_all')
+    .map((m) => m.toUpperCase());
+  res
+    .status(405)
+    .set('Allow', allowed.join(', '))
+    .json({ error: 'METHOD_NOT_ALLOWED', message: `${req.method} ${req.path}: use ${allowed.join(' or ')}` });
 };
 
 export const unknownRoute: RequestHandler = (req, res) => {

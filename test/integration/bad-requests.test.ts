@@ -20,6 +20,7 @@ const REPLY_MS = 4_000;
 interface Reply {
   status: number;
   body: any;
+  headers: Headers;
 }
 
 /**
@@ -46,12 +47,13 @@ async function send(
   if (res.status >= 500) throw new Error(`${what}, a server error: ${text.slice(0, 500)}`);
   const type = res.headers.get('content-type');
   if (text && !/^application\/json\b/.test(type ?? '')) throw new Error(`${what} with ${type}: ${text.slice(0, 200)}`);
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
 const CODE: Record<number, string> = {
   400: 'INVALID',
   404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
@@ -277,15 +279,18 @@ describe('bad path and query parameters', () => {
     expectError(await send(method, path), 404, undefined, `no route for ${method}`);
   });
 
-  // Express routes by method too: a known path with the wrong method is a 404 today; 405 with Allow would be better.
-  test.each<[string, string]>([
-    ['DELETE', '/api/v1/windows/w-1'],
-    ['PUT', '/api/v1/windows'],
-    ['PATCH', '/api/v1/windows/w-1'],
-    ['GET', '/api/v1/windows/w-1/cancel'],
-    ['GET', '/api/v1/scheduler'],
-  ])('a wrong method, %s %s: 404 or 405 JSON', async (method, path) => {
-    expectError(await send(method, path), [405, 404]);
+  // A known path asked with another method: 405, with the methods it takes in Allow.
+  test.each<[string, string, string]>([
+    ['DELETE', '/api/v1/windows/w-1', 'GET'],
+    ['PUT', '/api/v1/windows', 'POST, GET'],
+    ['PATCH', '/api/v1/windows/w-1', 'GET'],
+    ['GET', '/api/v1/windows/w-1/cancel', 'POST'],
+    ['GET', '/api/v1/scheduler', 'POST'],
+    ['POST', '/api/v1/machines/sim-01', 'GET'],
+  ])('a wrong method, %s %s: 405 JSON allowing %s', async (method, path, allow) => {
+    const reply = await send(method, path);
+    expectError(reply, 405);
+    expect(reply.headers.get('allow')).toBe(allow);
   });
 });
 

@@ -2,10 +2,12 @@
 import { Router } from 'express';
 import { ErrorCode, MaintError } from '../../domain/errors';
 import type { FrameworkService } from '../../service/frameworks';
+import { methodNotAllowed } from '../errors';
 import { SchedulerCallSchema } from './schemas';
 
 export function schedulerRoutes(frameworks: FrameworkService): Router {
-  return Router().post('/scheduler', async (req, res) => {
+  const router = Router();
+  router.route('/scheduler').post(async (req, res) => {
     const call = SchedulerCallSchema.parse(req.body);
     switch (call.type) {
       case 'SUBSCRIBE': {
@@ -36,5 +38,6 @@ export function schedulerRoutes(frameworks: FrameworkService): Router {
         return;
       }
     }
-  });
+  }).all(methodNotAllowed);
+  return router;
 }
