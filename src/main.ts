@@ -14,6 +14,8 @@ import { FrameworkService, frameworkDirectory } from './service/frameworks';
 import { MachineService } from './service/machines';
 import { WindowService } from './service/windows';
 import { startSim } from './sim/server';
+import { loadAcls } from './auth/acls';
+import { loadCredentials } from './auth/credentials';
 
 type Command = 'up' | 'worker' | 'api' | 'sim';
 
@@ -45,7 +47,12 @@ async function runApi(config: Config): Promise<void> {
   const { taskQueue } = config.temporal;
   const ids = new WorkflowIds(config.instance);
   const windows = new WindowService(client, taskQueue, { instance: config.instance, checkIntervalMs: config.checkIntervalMs });
+  const security = {
+    credentials: config.security.credentialsFile ? loadCredentials(config.security.credentialsFile) : undefined,
+    acls: config.security.aclsFile ? loadAcls(config.security.aclsFile) : undefined,
+  };
   const app = createApp({
+    security,
     client,
     taskQueue,
     windows,
@@ -53,7 +60,11 @@ async function runApi(config: Config): Promise<void> {
     frameworks: new FrameworkService(client, taskQueue, ids),
     logger: log,
   });
-  log.warn('authentication is off: every caller may use the API (credentials and ACLs come with the Mesos API)');
+  if (security.credentials) {
+    log.info({ principals: security.credentials.size, acls: security.acls ? 'on' : 'off' }, 'operator authentication on');
+  } else {
+    log.warn('authentication is off: every caller may use the operator API (set MAINT_CREDENTIALS to require it)');
+  }
   const server = app.listen(config.api.port, config.api.host, () => log.info({ url: config.api.url }, 'API listening'));
   await stopOn(['SIGINT', 'SIGTERM'], async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));

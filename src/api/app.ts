@@ -6,6 +6,7 @@ import type { FrameworkService } from '../service/frameworks';
 import type { MachineService } from '../service/machines';
 import type { WindowService } from '../service/windows';
 import { jsonBodiesOnly, jsonErrors, unknownRoute } from './errors';
+import { Guard, type Security } from './auth';
 import { healthRoutes } from './health';
 import { machineRoutes } from './native/machines';
 import { windowRoutes } from './native/windows';
@@ -18,19 +19,20 @@ export interface AppDeps {
   machines: MachineService;
   frameworks: FrameworkService;
   logger: Logger;
+  security: Security;
 }
-
-/** Until authentication lands every caller is the same anonymous principal. */
-const anonymous = () => 'anonymous';
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  const guard = new Guard(deps.security);
+  // Credentials are checked before the body is read (Mesos: 401 comes first).
+  app.use(['/api/v1/windows', '/api/v1/machines'], guard.authenticate);
   app.use(jsonBodiesOnly);
   app.use(express.json({ limit: '1mb' }));
   app.use(healthRoutes(deps.client, deps.taskQueue));
-  app.use('/api/v1', windowRoutes(deps.windows, anonymous));
-  app.use('/api/v1', machineRoutes(deps.machines));
+  app.use('/api/v1', windowRoutes(deps.windows, guard));
+  app.use('/api/v1', machineRoutes(deps.machines, guard));
   app.use('/api/v1', schedulerRoutes(deps.frameworks));
   app.use(unknownRoute);
   app.use(jsonErrors(deps.logger));

@@ -35,6 +35,8 @@ const Env = z.object({
   MAINT_DRIVER: z.enum(['sim']).default('sim'),
   SIM_URL: z.url().optional(),
   MAINT_CHECK_INTERVAL: duration('10s'),
+  MAINT_CREDENTIALS: z.string().min(1).optional(),
+  MAINT_ACLS: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -54,6 +56,8 @@ export interface Config {
   api: { host: string; port: number; url: string };
   sim: { host: string; port: number; publicUrl?: string; machines: number; url: string; taskGracePeriodMs: number };
   driver: { kind: 'sim'; url: string };
+  /** Files in Mesos' credentials and ACL formats; unset: the API is open, every principal may do everything. */
+  security: { credentialsFile?: string; aclsFile?: string };
   /** How often a draining machine is looked at (answers and commands also wake it). */
   checkIntervalMs: number;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
@@ -88,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       taskGracePeriodMs: e.SIM_TASK_GRACE,
     },
     driver: { kind: e.MAINT_DRIVER, url: simUrl },
+    security: { credentialsFile: e.MAINT_CREDENTIALS, aclsFile: e.MAINT_ACLS },
     checkIntervalMs: e.MAINT_CHECK_INTERVAL,
     logLevel: e.LOG_LEVEL,
   });

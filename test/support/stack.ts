@@ -13,6 +13,8 @@ export interface StackOptions {
   machines?: number;
   checkInterval?: string;
   taskGrace?: string;
+  /** More environment for every process, e.g. MAINT_CREDENTIALS. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export type Role = 'worker' | 'api' | 'sim';
@@ -44,6 +46,7 @@ export class Stack {
       SIM_TASK_GRACE: options.taskGrace ?? '1s',
       MAINT_CHECK_INTERVAL: options.checkInterval ?? '1s',
       LOG_LEVEL: 'info',
+      ...options.env,
     };
     if (!env.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is not set: run integration tests through jest (globalSetup)');
     const stack = new Stack(env, `http://127.0.0.1:${apiPort}`, `http://127.0.0.1:${simPort}`);

@@ -1,0 +1,97 @@
+// Mesos' ACLs for the maintenance actions, evaluated as Mesos' local authorizer does
+// (src/authorizer/local/authorizer.cpp): the first ACL whose subject and object both *match* the request decides,
+// by whether both *allow* it; when none matches, `permissive` decides (default true).
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export const MAINTENANCE_ACTIONS = [
+  'get_maintenance_schedules',
+  'update_maintenance_schedules',
+  'start_maintenances',
+  'stop_maintenances',
+  'get_maintenance_statuses',
+] as const;
+export type MaintenanceAction = (typeof MAINTENANCE_ACTIONS)[number];
+
+/** An ACL entity: SOME (values), ANY or NONE. */
+export type Entity = { type: 'SOME'; values: string[] } | { type: 'ANY' } | { type: 'NONE' };
+
+const EntitySchema = z
+  .object({ values: z.array(z.string()).optional(), type: z.enum(['ANY', 'NONE', 'SOME']).optional() })
+  .strict()
+  .transform((e): Entity => {
+    // As in Mesos' proto, the type defaults to SOME: an entity with no values names nobody.
+    if (e.type === 'ANY' || e.type === 'NONE') return { type: e.type };
+    return { type: 'SOME', values: e.values ?? [] };
+  });
+
+// The machines of a maintenance ACL can only be ANY or NONE: Mesos refuses a SOME list at start-up.
+const MachinesSchema = EntitySchema.refine((e) => e.type !== 'SOME', 'machines may only be {"type":"ANY"} or {"type":"NONE"}');
+
+const AclSchema = z.object({ principals: EntitySchema, machines: MachinesSchema }).strict();
+export type MaintenanceAcl = z.infer<typeof AclSchema>;
+
+const AclsFile = z
+  .object({
+    permissive: z.boolean().default(true),
+    ...Object.fromEntries(MAINTENANCE_ACTIONS.map((a) => [a, z.array(AclSchema).default([])])),
+  })
+  .loose(); // other Mesos actions (run_tasks, …) may be in the same file; maint does not use them
+
+export interface Acls {
+  permissive: boolean;
+  rules: Record<MaintenanceAction, MaintenanceAcl[]>;
+}
+
+export function parseAcls(text: string, source = 'acls'): Acls {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${source}: not JSON (${(err as Error).message})`);
+  }
+  const parsed = AclsFile.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${source}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const data = parsed.data as Record<string, unknown> & { permissive: boolean };
+  const rules = Object.fromEntries(MAINTENANCE_ACTIONS.map((a) => [a, data[a] as MaintenanceAcl[]])) as Acls['rules'];
+  return { permissive: data.permissive, rules };
+}
+
+export function loadAcls(file: string): Acls {
+  return parseAcls(readFileSync(file, 'utf8'), file);
+}
+
+// Match matrix (request × ACL): SOME×SOME subset, SOME×NONE yes, SOME×ANY yes, NONE×NONE yes, ANY×{ANY,NONE} yes.
+function matches(request: Entity, acl: Entity): boolean {
+  if (request.type === 'NONE') return acl.type === 'NONE';
+  if (request.type === 'ANY') return acl.type === 'ANY' || acl.type === 'NONE';
+  if (acl.type !== 'SOME') return true;
+  return request.values.every((v) => acl.values.includes(v));
+}
+
+// Allow matrix: SOME×SOME subset, SOME×ANY yes, SOME×NONE no, NONE×NONE yes, ANY×ANY yes.
+function allows(request: Entity, acl: Entity): boolean {
+  if (request.type === 'NONE') return acl.type === 'NONE';
+  if (request.type === 'ANY') return acl.type === 'ANY';
+  if (acl.type === 'ANY') return true;
+  if (acl.type === 'NONE') return false;
+  return request.values.every((v) => acl.values.includes(v));
+}
+
+/**
+ * Whether a principal (undefined: not authenticated) may take the action on a machine. The object is ANY, as for
+ * every maintenance action, so only principals discriminate and `machines: NONE` denies.
+ */
+export function authorized(acls: Acls, action: MaintenanceAction, principal: string | undefined): boolean {
+  const subject: Entity = principal === undefined ? { type: 'ANY' } : { type: 'SOME', values: [principal] };
+  const object: Entity = { type: 'ANY' };
+  for (const acl of acls.rules[action]) {
+    if (matches(subject, acl.principals) && matches(object, acl.machines)) {
+      return allows(subject, acl.principals) && allows(object, acl.machines);
+    }
+  }
+  return acls.permissive;
+}
