@@ -3,6 +3,7 @@
 // by whether both *allow* it; when none matches, `permissive` decides (default true).
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseJsonWith } from '../lib/json-file';
 
 export const MAINTENANCE_ACTIONS = [
   'get_maintenance_schedules',
@@ -44,18 +45,7 @@ export interface Acls {
 }
 
 export function parseAcls(text: string, source = 'acls'): Acls {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${source}: not JSON (${(err as Error).message})`);
-  }
-  const parsed = AclsFile.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${source}: ${issue.path.join('.')}: ${issue.message}`);
-  }
-  const data = parsed.data as Record<string, unknown> & { permissive: boolean };
+  const data = parseJsonWith(AclsFile, text, source) as Record<string, unknown> & { permissive: boolean };
   const rules = Object.fromEntries(MAINTENANCE_ACTIONS.map((a) => [a, data[a] as MaintenanceAcl[]])) as Acls['rules'];
   return { permissive: data.permissive, rules };
 }

@@ -2,6 +2,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseJsonWith } from '../lib/json-file';
 
 const CredentialsFile = z.object({
   credentials: z.array(z.object({ principal: z.string().min(1), secret: z.string() }).loose()).min(1),
@@ -11,18 +12,8 @@ export type Credentials = ReadonlyMap<string, string>;
 
 /** Parses Mesos' credentials JSON; the error names the file and the problem, never a secret. */
 export function parseCredentials(text: string, source = 'credentials'): Credentials {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${source}: not JSON (${(err as Error).message})`);
-  }
-  const parsed = CredentialsFile.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${source}: ${issue.path.join('.') || 'credentials'}: ${issue.message}`);
-  }
-  return new Map(parsed.data.credentials.map((c) => [c.principal, c.secret]));
+  const file = parseJsonWith(CredentialsFile, text, source);
+  return new Map(file.credentials.map((c) => [c.principal, c.secret]));
 }
 
 export function loadCredentials(file: string): Credentials {
