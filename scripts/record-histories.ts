@@ -21,6 +21,15 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Scenario = { name: string; run(stack: Stack): Promise<string> };
 
+/** An operator's down once the machine is in `phase`, then up once it is DOWN. */
+async function downThenUp(stack: Stack, windowId: string, hostname: string, phase: string): Promise<string> {
+  await machinePhase(stack, windowId, hostname, phase);
+  await stack.api('POST', `/api/v1/windows/${windowId}/down`, {});
+  await machinePhase(stack, windowId, hostname, 'down');
+  await stack.api('POST', `/api/v1/windows/${windowId}/up`, {});
+  return windowId;
+}
+
 async function create(stack: Stack, body: object): Promise<string> {
   const res = await stack.api('POST', '/api/v1/windows', body);
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
@@ -57,25 +66,17 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'down-up',
-    async run(s) {
-      const id = await create(s, { machines: [sim(10)], drainWithin: '1h' });
-      await machinePhase(s, id, 'sim-10', 'draining');
-      await s.api('POST', `/api/v1/windows/${id}/down`, {});
-      await machinePhase(s, id, 'sim-10', 'down');
-      await s.api('POST', `/api/v1/windows/${id}/up`, {});
-      return id;
-    },
+    run: async (s) => downThenUp(s, await create(s, { machines: [sim(10)], drainWithin: '1h' }), 'sim-10', 'draining'),
   },
   {
     name: 'notify-then-down',
-    async run(s) {
-      const id = await create(s, { machines: [sim(8)], drainWithin: '2s', policy: { escalation: 'notify' } });
-      await machinePhase(s, id, 'sim-08', 'awaiting-operator');
-      await s.api('POST', `/api/v1/windows/${id}/down`, {});
-      await machinePhase(s, id, 'sim-08', 'down');
-      await s.api('POST', `/api/v1/windows/${id}/up`, {});
-      return id;
-    },
+    run: async (s) =>
+      downThenUp(
+        s,
+        await create(s, { machines: [sim(8)], drainWithin: '2s', policy: { escalation: 'notify' } }),
+        'sim-08',
+        'awaiting-operator',
+      ),
   },
   {
     name: 'paced',

@@ -62,7 +62,6 @@ export interface MachineSnapshot {
   history: MachineEvent[];
   deliveries: PendingDelivery[];
   requests: Requests;
-  sequence: number;
 }
 
 const BEFORE_DOWN: readonly MachinePhase[] = ['draining', 'awaiting-operator', 'waiting-for-slot'];
@@ -94,7 +93,6 @@ export class MachineState {
       history: [],
       deliveries: [],
       requests: { cancel: false, down: false, up: false, proceed: false, reoffer: false },
-      sequence: 0,
     });
     state.log(nowMs, 'DRAINING', `scheduled in window ${input.windowId}; deadline ${iso(input.deadlineMs)}`);
     return state;
@@ -343,10 +341,6 @@ export class MachineState {
   private queue(deliveries: PendingDelivery[]): PendingDelivery[] {
     this.s.deliveries.push(...deliveries);
     return deliveries;
-  }
-
-  nextSequence(): number {
-    return ++this.s.sequence;
   }
 
   // ---- views ------------------------------------------------------------------------------------------------------

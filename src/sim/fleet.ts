@@ -9,6 +9,7 @@
 import type { ClusterMachine, ClusterTask, KillRequest, KillResult, Resource } from '../drivers/cluster-driver';
 import { ErrorCode, MaintError } from '../domain/errors';
 import type { MachineId } from '../domain/machine';
+import { killGracePeriodMs } from '../domain/policy';
 
 /** Time as the fleet sees it. The default is the real clock; tests pass a manual one. */
 export interface Clock {
@@ -223,7 +224,7 @@ export class Fleet {
 
     for (const task of machine.tasks.values()) {
       if (task.state !== 'RUNNING') continue; // at most once: a KILLING task already has its kill
-      const gracePeriodMs = Math.min(task.gracePeriodMs, request.maxGracePeriodMs ?? Infinity);
+      const gracePeriodMs = killGracePeriodMs(task.gracePeriodMs, request.maxGracePeriodMs);
       task.state = 'KILLING';
       this.kills.set(task.taskId, (this.kills.get(task.taskId) ?? 0) + 1);
       this.killLog.push({

@@ -669,13 +669,6 @@ describe('snapshot / resume (continue-as-new)', () => {
     takeDown(m, START);
     expect(roundTrip(m).upAtMs).toBe(START + DURATION);
   });
-
-  test('sequence numbers continue after a resume', () => {
-    const m = start();
-    m.nextSequence();
-    m.nextSequence();
-    expect(roundTrip(m).nextSequence()).toBe(3);
-  });
 });
 
 describe('views', () => {
