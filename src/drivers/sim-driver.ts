@@ -2,7 +2,14 @@
 //
 // Errors are shaped for Temporal activities: a network failure, a timeout or a 5xx throws a plain Error (worth a
 // retry); any other refusal throws an Error named ClusterRequestRejected, which a retry cannot fix.
-import type { ClusterDriver, ClusterMachine, KillRequest, KillResult } from './cluster-driver';
+import type {
+  ClusterAgent,
+  ClusterDriver,
+  ClusterMachine,
+  DrainAgentRequest,
+  KillRequest,
+  KillResult,
+} from './cluster-driver';
 import { machineJson, type MachineId } from '../domain/machine';
 import { parseJson, stringifyJson } from '../lib/json';
 
@@ -38,6 +45,32 @@ export class SimDriver implements ClusterDriver {
 
   async upMachine(machine: MachineId, idempotencyKey: string): Promise<void> {
     bodyOf(await this.request('POST', `/machines/${machinePath(machine)}/up`, { idempotencyKey }));
+  }
+
+  async listAgents(): Promise<ClusterAgent[]> {
+    return bodyOf(await this.request('GET', '/agents')) as ClusterAgent[];
+  }
+
+  async describeAgent(agentId: string): Promise<ClusterAgent | undefined> {
+    const answer = await this.request('GET', `/agents/${agentPath(agentId)}`);
+    return answer.status === 404 ? undefined : (bodyOf(answer) as ClusterAgent);
+  }
+
+  async deactivateAgent(agentId: string, idempotencyKey: string): Promise<void> {
+    bodyOf(await this.request('POST', `/agents/${agentPath(agentId)}/deactivate`, { idempotencyKey }));
+  }
+
+  async reactivateAgent(agentId: string, idempotencyKey: string): Promise<void> {
+    bodyOf(await this.request('POST', `/agents/${agentPath(agentId)}/reactivate`, { idempotencyKey }));
+  }
+
+  async drainAgent(request: DrainAgentRequest): Promise<KillResult> {
+    const body = { maxGracePeriodMs: request.maxGracePeriodMs, idempotencyKey: request.idempotencyKey };
+    return bodyOf(await this.request('POST', `/agents/${agentPath(request.agentId)}/drain`, body)) as KillResult;
+  }
+
+  async markAgentGone(agentId: string, idempotencyKey: string): Promise<void> {
+    bodyOf(await this.request('POST', `/agents/${agentPath(agentId)}/gone`, { idempotencyKey }));
   }
 
   private async request(method: 'GET' | 'POST', path: string, body?: object): Promise<Answer> {
@@ -77,6 +110,11 @@ function machinePath(machine: MachineId): string {
   const name = machine.hostname || machine.ip;
   if (!name) throw rejected(`machine ${machineJson(machine)} has neither hostname nor ip`);
   return encodeURIComponent(name);
+}
+
+function agentPath(agentId: string): string {
+  if (!agentId) throw rejected('agentId is empty');
+  return encodeURIComponent(agentId);
 }
 
 function rejected(message: string): Error {

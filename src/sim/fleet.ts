@@ -5,8 +5,20 @@
 // - a task is killed at most once: a task already KILLING or gone is never killed again, whatever the key;
 // - an idempotency key names a kill request: asking again with it returns what it killed (plus any RUNNING task that
 //   appeared since), so a retried hard drain is safe;
-// - a DOWN machine runs nothing and takes no launch; the tasks still RUNNING when it goes down are lost.
-import type { ClusterMachine, ClusterTask, KillRequest, KillResult, Resource } from '../drivers/cluster-driver';
+// - a DOWN machine runs nothing and takes no launch; the tasks still RUNNING when it goes down are lost;
+// - a deactivated agent takes no launch, and its running tasks keep running; draining an agent deactivates it and
+//   kills its RUNNING tasks under the same at-most-once rule as a hard drain;
+// - a gone agent is removed for good: the tasks still RUNNING there are lost, it takes no launch and cannot be
+//   reactivated (it stays deactivated), whatever happens to its machine.
+import type {
+  ClusterAgent,
+  ClusterMachine,
+  ClusterTask,
+  DrainAgentRequest,
+  KillRequest,
+  KillResult,
+  Resource,
+} from '../drivers/cluster-driver';
 import { ErrorCode, MaintError } from '../domain/errors';
 import type { MachineId } from '../domain/machine';
 import { killGracePeriodMs } from '../domain/policy';
@@ -57,7 +69,7 @@ export interface FleetOptions {
   clock?: Clock;
 }
 
-/** One task maint killed (reason: hard drain). */
+/** One task maint killed: by a hard drain of the machine (killTasks) or a drain of its agent (drainAgent). */
 export interface KillRecord {
   taskId: string;
   frameworkId: string;
@@ -65,22 +77,26 @@ export interface KillRecord {
   at: string;
   idempotencyKey: string;
   gracePeriodMs: number;
+  reason: 'hard-drain' | 'drain';
 }
 
-/** A task that was still RUNNING when its machine went down. */
+/** A task that was still RUNNING when its machine went down or its agent was marked gone. */
 export interface LostTask {
   taskId: string;
   frameworkId: string;
   hostname: string;
   at: string;
+  cause: 'down' | 'gone';
 }
 
-/** A down or up request, kept so a test can see which keys reached the cluster and whether they changed anything. */
+/** An agent request, kept so a test can see which keys reached the cluster and whether they changed anything. */
 export interface AgentRecord {
   hostname: string;
-  action: 'down' | 'up';
+  agentId: string;
+  action: 'down' | 'up' | 'deactivate' | 'reactivate' | 'drain' | 'gone';
   idempotencyKey: string;
   at: string;
+  /** For a drain: it deactivated the agent or killed a task. */
   changed: boolean;
 }
 
@@ -90,6 +106,9 @@ export type PlacedTask = ClusterTask & { hostname: string };
 export interface FleetStats {
   machines: number;
   downMachines: number;
+  /** Agents that take no new tasks, gone ones included. */
+  deactivatedAgents: number;
+  goneAgents: number;
   tasks: number;
   /** Kills by maint per task id; never above 1 (the at-most-once rule), kept as a count so a test can assert it. */
   kills: Record<string, number>;
@@ -104,6 +123,9 @@ interface SimMachine {
   id: { hostname: string; ip: string };
   agentId: string;
   down: boolean;
+  deactivated: boolean;
+  gone: boolean;
+  registeredAtMs: number;
   tasks: Map<string, ClusterTask>;
 }
 
@@ -112,6 +134,12 @@ const DEFAULT_GRACE_MS = 1000;
 const DEFAULT_RESOURCES: Resource[] = [
   { name: 'cpus', scalar: 0.5 },
   { name: 'mem', scalar: 256 },
+];
+/** Every agent's total resources (the sim does not schedule by resources). */
+const AGENT_RESOURCES: Resource[] = [
+  { name: 'cpus', scalar: 8 },
+  { name: 'mem', scalar: 32768 },
+  { name: 'disk', scalar: 100000 },
 ];
 
 /**
@@ -148,6 +176,8 @@ export class Fleet {
   /** Per framework and machine, the last task number used: ids are never reused. */
   private readonly taskNumbers = new Map<string, number>();
   private readonly killsByKey = new Map<string, KillResult['killed']>();
+  /** Drain requests by key: the agent each key drained, and what it killed. */
+  private readonly drainsByKey = new Map<string, { agentId: string; killed: KillResult['killed'] }>();
   private readonly kills = new Map<string, number>();
   private readonly killLog: KillRecord[] = [];
   private readonly lost: LostTask[] = [];
@@ -167,7 +197,15 @@ export class Fleet {
     for (let index = 1; index <= count; index++) {
       const hostname = `sim-${String(index).padStart(width, '0')}`;
       const id = { hostname, ip: simIp(index) };
-      this.machineList.push({ id, agentId: `agent-${hostname}`, down: false, tasks: new Map() });
+      this.machineList.push({
+        id,
+        agentId: `agent-${hostname}`,
+        down: false,
+        deactivated: false,
+        gone: false,
+        registeredAtMs: this.clock.now(),
+        tasks: new Map(),
+      });
     }
     this.placeInitialTasks(options.layout ?? defaultLayout);
   }
@@ -195,7 +233,10 @@ export class Fleet {
     );
   }
 
-  /** A framework starts a task. Refused on an unknown machine (NOT_FOUND) or a down one (CONFLICT). */
+  /**
+   * A framework starts a task. Refused on an unknown machine (NOT_FOUND), and on a down machine or an agent that is
+   * deactivated or gone (CONFLICT).
+   */
   launchTask(request: TaskSpec & { machine: MachineRef }): PlacedTask {
     const task = this.place(this.find(request.machine), request);
     this.launches++;
@@ -221,24 +262,7 @@ export class Fleet {
     const machine = this.find(request.machine);
     const killed = this.killsByKey.get(request.idempotencyKey) ?? [];
     this.killsByKey.set(request.idempotencyKey, killed);
-
-    for (const task of machine.tasks.values()) {
-      if (task.state !== 'RUNNING') continue; // at most once: a KILLING task already has its kill
-      const gracePeriodMs = killGracePeriodMs(task.gracePeriodMs, request.maxGracePeriodMs);
-      task.state = 'KILLING';
-      this.kills.set(task.taskId, (this.kills.get(task.taskId) ?? 0) + 1);
-      this.killLog.push({
-        taskId: task.taskId,
-        frameworkId: task.frameworkId,
-        hostname: machine.id.hostname,
-        at: this.timestamp(),
-        idempotencyKey: request.idempotencyKey,
-        gracePeriodMs,
-      });
-      killed.push({ taskId: task.taskId, frameworkId: task.frameworkId, gracePeriodMs });
-      // The task may be gone before the grace period ends (its machine went down): then there is nothing to remove.
-      this.clock.setTimeout(() => machine.tasks.delete(task.taskId), gracePeriodMs);
-    }
+    this.killRunning(machine, request, 'hard-drain', killed);
     return { killed: killed.map((k) => ({ ...k })) };
   }
 
@@ -248,34 +272,96 @@ export class Fleet {
    */
   downMachine(ref: MachineRef, idempotencyKey: string): void {
     const machine = this.find(ref);
-    const at = this.timestamp();
-    this.agentLog.push({ hostname: machine.id.hostname, action: 'down', idempotencyKey, at, changed: !machine.down });
-    for (const task of machine.tasks.values()) {
-      if (task.state === 'RUNNING') {
-        this.lost.push({ taskId: task.taskId, frameworkId: task.frameworkId, hostname: machine.id.hostname, at });
-      }
-    }
-    machine.tasks.clear();
+    this.logAgent(machine, 'down', idempotencyKey, !machine.down);
+    this.endTasks(machine, 'down');
     machine.down = true;
   }
 
-  /** Lets the machine's agent back; it takes launches again. Idempotent. */
+  /**
+   * Lets the machine's agent back (it registers again: registeredAtMs moves, unless it is gone); it takes launches
+   * again unless the agent is deactivated or gone. Idempotent.
+   */
   upMachine(ref: MachineRef, idempotencyKey: string): void {
     const machine = this.find(ref);
-    this.agentLog.push({
-      hostname: machine.id.hostname,
-      action: 'up',
-      idempotencyKey,
-      at: this.timestamp(),
-      changed: machine.down,
-    });
+    this.logAgent(machine, 'up', idempotencyKey, machine.down);
+    if (machine.down && !machine.gone) machine.registeredAtMs = this.clock.now();
     machine.down = false;
+  }
+
+  /** Every agent, in fleet order, gone ones included. */
+  agents(): ClusterAgent[] {
+    return this.machineList.map(agentView);
+  }
+
+  /** The agent, or a NOT_FOUND error. */
+  describeAgent(agentId: string): ClusterAgent {
+    return agentView(this.findAgent(agentId));
+  }
+
+  /** The agent takes no new tasks; its running tasks keep running. Idempotent (a gone agent stays as it is). */
+  deactivateAgent(agentId: string, idempotencyKey: string): void {
+    const machine = this.findAgent(agentId);
+    this.logAgent(machine, 'deactivate', idempotencyKey, !machine.deactivated);
+    machine.deactivated = true;
+  }
+
+  /** The agent takes launches again (if its machine is up). Idempotent; CONFLICT for a gone agent. */
+  reactivateAgent(agentId: string, idempotencyKey: string): void {
+    const machine = this.findAgent(agentId);
+    if (machine.gone) {
+      throw new MaintError(ErrorCode.CONFLICT, `agent ${agentId} is gone and cannot be reactivated`, 'agentId');
+    }
+    this.logAgent(machine, 'reactivate', idempotencyKey, machine.deactivated);
+    machine.deactivated = false;
+  }
+
+  /**
+   * DRAIN_AGENT: deactivates the agent, and every RUNNING task on it goes KILLING and is gone after min(its grace
+   * period, maxGracePeriodMs): the rule and the bookkeeping of killTasks. Returns every task killed under this key, on
+   * any call. A key names one agent (CONFLICT if reused for another); a gone agent takes no new drain (CONFLICT).
+   */
+  drainAgent(request: DrainAgentRequest): KillResult {
+    if (!request.idempotencyKey) {
+      throw new MaintError(ErrorCode.INVALID, 'idempotencyKey is required', 'idempotencyKey');
+    }
+    if (request.maxGracePeriodMs !== undefined) checkGrace(request.maxGracePeriodMs, 'maxGracePeriodMs');
+    const machine = this.findAgent(request.agentId);
+    const earlier = this.drainsByKey.get(request.idempotencyKey);
+    if (earlier && earlier.agentId !== machine.agentId) {
+      const message = `idempotencyKey ${request.idempotencyKey} already drained agent ${earlier.agentId}`;
+      throw new MaintError(ErrorCode.CONFLICT, message, 'idempotencyKey');
+    }
+    if (!earlier && machine.gone) {
+      throw new MaintError(ErrorCode.CONFLICT, `agent ${machine.agentId} is gone and cannot be drained`, 'agentId');
+    }
+    const killed = earlier?.killed ?? [];
+    this.drainsByKey.set(request.idempotencyKey, { agentId: machine.agentId, killed });
+
+    const deactivated = !machine.deactivated;
+    machine.deactivated = true;
+    const newKills = this.killRunning(machine, request, 'drain', killed);
+    this.logAgent(machine, 'drain', request.idempotencyKey, deactivated || newKills > 0);
+    return { killed: killed.map((k) => ({ ...k })) };
+  }
+
+  /**
+   * The agent is removed for good: RUNNING tasks are lost, KILLING tasks end now (their kill already counted); it
+   * stays deactivated, takes no launch and cannot be reactivated. Idempotent.
+   */
+  markAgentGone(agentId: string, idempotencyKey: string): void {
+    const machine = this.findAgent(agentId);
+    this.logAgent(machine, 'gone', idempotencyKey, !machine.gone);
+    this.endTasks(machine, 'gone');
+    machine.gone = true;
+    machine.deactivated = true;
   }
 
   stats(): FleetStats {
     return {
       machines: this.machineList.length,
       downMachines: this.machineList.filter((m) => m.down).length,
+      deactivatedAgents: this.machineList.filter((m) => m.deactivated).length,
+      goneAgents: this.machineList.filter((m) => m.gone).length,
       tasks: this.machineList.reduce((sum, m) => sum + m.tasks.size, 0),
       kills: Object.fromEntries(this.kills),
       lost: this.lost.map((l) => ({ ...l })),
@@ -302,6 +388,10 @@ export class Fleet {
     if (machine.down) {
       throw new MaintError(ErrorCode.CONFLICT, `machine ${machine.id.hostname} is down and takes no tasks`, 'machine');
     }
+    if (machine.deactivated) {
+      const state = machine.gone ? 'gone' : 'deactivated';
+      throw new MaintError(ErrorCode.CONFLICT, `agent ${machine.agentId} is ${state} and takes no tasks`, 'machine');
+    }
     const counterKey = `${spec.frameworkId}.${machine.id.hostname}`;
     const number = (this.taskNumbers.get(counterKey) ?? 0) + 1;
     this.taskNumbers.set(counterKey, number);
@@ -326,6 +416,61 @@ export class Fleet {
       throw new MaintError(ErrorCode.NOT_FOUND, `no machine ${name} in the simulated fleet`, 'machine');
     }
     return machine;
+  }
+
+  private findAgent(agentId: string): SimMachine {
+    const machine = this.machineList.find((m) => m.agentId === agentId);
+    if (!machine) throw new MaintError(ErrorCode.NOT_FOUND, `no agent ${agentId} in the simulated fleet`, 'agentId');
+    return machine;
+  }
+
+  /**
+   * Kills every RUNNING task on the machine once (a KILLING task already has its kill), adding each to `killed`, and
+   * removes it when its grace period ends. Returns how many it killed.
+   */
+  private killRunning(
+    machine: SimMachine,
+    request: { maxGracePeriodMs?: number; idempotencyKey: string },
+    reason: KillRecord['reason'],
+    killed: KillResult['killed'],
+  ): number {
+    let count = 0;
+    for (const task of machine.tasks.values()) {
+      if (task.state !== 'RUNNING') continue;
+      const gracePeriodMs = killGracePeriodMs(task.gracePeriodMs, request.maxGracePeriodMs);
+      task.state = 'KILLING';
+      this.kills.set(task.taskId, (this.kills.get(task.taskId) ?? 0) + 1);
+      this.killLog.push({
+        taskId: task.taskId,
+        frameworkId: task.frameworkId,
+        hostname: machine.id.hostname,
+        at: this.timestamp(),
+        idempotencyKey: request.idempotencyKey,
+        gracePeriodMs,
+        reason,
+      });
+      killed.push({ taskId: task.taskId, frameworkId: task.frameworkId, gracePeriodMs });
+      count++;
+      // The task may be gone before the grace period ends (its machine went down): then there is nothing to remove.
+      this.clock.setTimeout(() => machine.tasks.delete(task.taskId), gracePeriodMs);
+    }
+    return count;
+  }
+
+  /** Ends every task on the machine now: RUNNING ones are lost, KILLING ones end early (their kill is counted). */
+  private endTasks(machine: SimMachine, cause: LostTask['cause']): void {
+    const at = this.timestamp();
+    const { hostname } = machine.id;
+    for (const task of machine.tasks.values()) {
+      if (task.state !== 'RUNNING') continue;
+      this.lost.push({ taskId: task.taskId, frameworkId: task.frameworkId, hostname, at, cause });
+    }
+    machine.tasks.clear();
+  }
+
+  private logAgent(machine: SimMachine, action: AgentRecord['action'], idempotencyKey: string, changed: boolean): void {
+    const { hostname } = machine.id;
+    this.agentLog.push({ hostname, agentId: machine.agentId, action, idempotencyKey, at: this.timestamp(), changed });
   }
 
   private timestamp(): string {
@@ -356,6 +501,19 @@ function view(machine: SimMachine): ClusterMachine {
     id: { ...machine.id },
     agentId: machine.agentId,
     down: machine.down,
+    tasks: [...machine.tasks.values()].map(copyTask),
+  };
+}
+
+function agentView(machine: SimMachine): ClusterAgent {
+  return {
+    agentId: machine.agentId,
+    machine: { ...machine.id },
+    down: machine.down,
+    deactivated: machine.deactivated,
+    gone: machine.gone,
+    registeredAtMs: machine.registeredAtMs,
+    resources: AGENT_RESOURCES.map((r) => ({ ...r })),
     tasks: [...machine.tasks.values()].map(copyTask),
   };
 }

@@ -6,7 +6,7 @@
 // Like a careful real framework, each one applies an event at most once per Idempotency-Key: a webhook delivered
 // twice (maint retries deliveries) has no second effect, and the duplicate is counted.
 import { z } from 'zod';
-import type { ClusterMachine } from '../drivers/cluster-driver';
+import type { ClusterAgent } from '../drivers/cluster-driver';
 import { ErrorCode, MaintError } from '../domain/errors';
 import { SchedulerClient } from '../scheduler-client';
 import type { Fleet } from './fleet';
@@ -215,7 +215,7 @@ export class SimFramework {
       if (!target) return false;
       this.fleet.launchTask({
         frameworkId: this.id,
-        machine: target.id,
+        machine: target.machine,
         name: task.name,
         gracePeriodMs: task.gracePeriodMs,
         resources: task.resources,
@@ -226,15 +226,15 @@ export class SimFramework {
   }
 
   /**
-   * The least loaded machine that is up and has no inverse offer this framework knows of (the source machine has
-   * one). Ties go to fleet order, so moves are deterministic.
+   * The least loaded agent that takes tasks (machine up, agent neither deactivated nor gone) and has no inverse offer
+   * this framework knows of (the source agent has one). Ties go to fleet order, so moves are deterministic.
    */
-  private pickTarget(): ClusterMachine | undefined {
+  private pickTarget(): ClusterAgent | undefined {
     const offered = new Set(this.inverseOffers.values());
-    let best: ClusterMachine | undefined;
-    for (const machine of this.fleet.machines()) {
-      if (machine.down || offered.has(machine.agentId)) continue;
-      if (!best || machine.tasks.length < best.tasks.length) best = machine;
+    let best: ClusterAgent | undefined;
+    for (const agent of this.fleet.agents()) {
+      if (agent.down || agent.deactivated || agent.gone || offered.has(agent.agentId)) continue;
+      if (!best || agent.tasks.length < best.tasks.length) best = agent;
     }
     return best;
   }

@@ -88,6 +88,25 @@ export function createSimServer({ fleet, frameworks }: { fleet: Fleet; framework
     sendJson(res, 200, {});
   });
 
+  app.get('/agents', (_req, res) => sendJson(res, 200, fleet.agents()));
+  app.get('/agents/:agentId', (req, res) => sendJson(res, 200, fleet.describeAgent(req.params.agentId)));
+  app.post('/agents/:agentId/deactivate', (req, res) => {
+    fleet.deactivateAgent(req.params.agentId, KeyBody.parse(readBody(req)).idempotencyKey);
+    sendJson(res, 200, {});
+  });
+  app.post('/agents/:agentId/reactivate', (req, res) => {
+    fleet.reactivateAgent(req.params.agentId, KeyBody.parse(readBody(req)).idempotencyKey);
+    sendJson(res, 200, {});
+  });
+  app.post('/agents/:agentId/drain', (req, res) => {
+    const body = KillBody.parse(readBody(req));
+    sendJson(res, 200, fleet.drainAgent({ agentId: req.params.agentId, ...body }));
+  });
+  app.post('/agents/:agentId/gone', (req, res) => {
+    fleet.markAgentGone(req.params.agentId, KeyBody.parse(readBody(req)).idempotencyKey);
+    sendJson(res, 200, {});
+  });
+
   app.get('/tasks', (req, res) => {
     const frameworkId = typeof req.query.frameworkId === 'string' ? req.query.frameworkId : undefined;
     sendJson(res, 200, fleet.tasks(frameworkId));

@@ -2,11 +2,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
+import type { ClusterAgent } from '../../src/drivers/cluster-driver';
 import { CLUSTER_REQUEST_REJECTED, SimDriver } from '../../src/drivers/sim-driver';
 import type { SchedulerCall } from '../../src/domain/scheduler-wire';
 import { parseJson, stringifyJson } from '../../src/lib/json';
 import type { FrameworkView } from '../../src/sim/frameworks';
-import type { PlacedTask } from '../../src/sim/fleet';
+import type { FleetStats, PlacedTask } from '../../src/sim/fleet';
 import { startSim, type RunningSim } from '../../src/sim/server';
 
 const NANOS = 1443830400000000001n; // beyond 2^53: a float would round it
@@ -316,6 +317,206 @@ describe('SimDriver against the running sim', () => {
     expect((error as Error).name).toBe('Error');
     expect((error as Error).message).toMatch(/unreachable/);
   });
+});
+
+describe('agents over HTTP', () => {
+  const AGENT_ACTIONS = ['deactivate', 'reactivate', 'drain', 'gone'];
+
+  test('agents are listed and described by agent id; 404 with a JSON error for unknown ones', async () => {
+    const agents = (await request('GET', '/agents')).body as ClusterAgent[];
+    expect(agents).toHaveLength(20);
+    expect(agents[12]).toMatchObject({
+      agentId: 'agent-sim-13',
+      machine: { hostname: 'sim-13', ip: '192.0.2.13' },
+      down: false,
+      deactivated: false,
+      gone: false,
+    });
+    const described = await request('GET', '/agents/agent-sim-14');
+    expect(described).toMatchObject({
+      status: 200,
+      body: {
+        agentId: 'agent-sim-14',
+        resources: [
+          { name: 'cpus', scalar: 8 },
+          { name: 'mem', scalar: 32768 },
+          { name: 'disk', scalar: 100000 },
+        ],
+        tasks: [{ taskId: 'mover.sim-14.1' }, { taskId: 'decliner.sim-14.1' }],
+      },
+    });
+    expect(typeof (described.body as ClusterAgent).registeredAtMs).toBe('number');
+
+    const notFound = { status: 404, body: { error: 'NOT_FOUND' } };
+    expect(await request('GET', '/agents/agent-sim-99')).toMatchObject(notFound);
+    for (const action of AGENT_ACTIONS) {
+      expect(await request('POST', `/agents/agent-sim-99/${action}`, { idempotencyKey: 'k' })).toMatchObject(notFound);
+    }
+  });
+
+  test('bad bodies are a 400 and change nothing', async () => {
+    const invalid = { status: 400, body: { error: 'INVALID' } };
+    for (const action of AGENT_ACTIONS) {
+      const path = `/agents/agent-sim-13/${action}`;
+      expect(await request('POST', path)).toMatchObject(invalid);
+      expect(await request('POST', path, { idempotencyKey: '' })).toMatchObject(invalid);
+      expect(await request('POST', path, '{"idempotencyKey":')).toMatchObject(invalid);
+    }
+    const drain = '/agents/agent-sim-13/drain';
+    expect(await request('POST', drain, { maxGracePeriodMs: -1, idempotencyKey: 'k' })).toMatchObject(invalid);
+    expect(await request('POST', drain, { maxGracePeriodMs: '10s', idempotencyKey: 'k' })).toMatchObject(invalid);
+
+    expect((await request('GET', '/agents/agent-sim-13')).body).toMatchObject({
+      deactivated: false,
+      gone: false,
+      tasks: [{ taskId: 'mover.sim-13.1', state: 'RUNNING' }],
+    });
+    const stats = (await request('GET', '/stats')).body as FleetStats;
+    expect(stats).toMatchObject({ deactivatedAgents: 0, goneAgents: 0 });
+    expect(stats.agentLog.some((a) => a.agentId === 'agent-sim-13')).toBe(false);
+  });
+
+  test('drain answers its kills, the other routes {}; reactivating a gone agent is a 409', async () => {
+    const key = { idempotencyKey: 'http/agent-sim-18' };
+    expect(await request('POST', '/agents/agent-sim-18/deactivate', key)).toEqual({ status: 200, body: {} });
+    expect(await request('POST', '/agents/agent-sim-18/reactivate', key)).toEqual({ status: 200, body: {} });
+    expect(await request('POST', '/agents/agent-sim-18/drain', { ...key, maxGracePeriodMs: 20 })).toEqual({
+      status: 200,
+      body: {
+        killed: [
+          { taskId: 'mover.sim-18.1', frameworkId: 'mover', gracePeriodMs: 20 },
+          { taskId: 'decliner.sim-18.1', frameworkId: 'decliner', gracePeriodMs: 20 },
+          { taskId: 'silent.sim-18.1', frameworkId: 'silent', gracePeriodMs: 20 },
+        ],
+      },
+    });
+    expect(await request('POST', '/agents/agent-sim-18/gone', key)).toEqual({ status: 200, body: {} });
+    expect(await request('POST', '/agents/agent-sim-18/reactivate', key)).toMatchObject({
+      status: 409,
+      body: { error: 'CONFLICT' },
+    });
+    expect((await request('GET', '/agents/agent-sim-18')).body).toMatchObject({ deactivated: true, gone: true });
+  });
+});
+
+describe('SimDriver agent operations against the running sim', () => {
+  let driver: SimDriver;
+  beforeAll(() => {
+    driver = new SimDriver(sim.url);
+  });
+  const statsOf = async () => (await request('GET', '/stats')).body as FleetStats;
+  const launch = (machine: string) => request('POST', '/tasks', { frameworkId: 'batch', machine });
+
+  test('lists and describes agents; undefined for an unknown agent', async () => {
+    const agents = await driver.listAgents();
+    expect(agents.map((a) => a.agentId)).toEqual((await driver.listMachines()).map((m) => m.agentId));
+    expect(await driver.describeAgent('agent-sim-16')).toMatchObject({
+      agentId: 'agent-sim-16',
+      machine: { hostname: 'sim-16', ip: '192.0.2.16' },
+      down: false,
+      deactivated: false,
+      gone: false,
+      tasks: [{ taskId: 'mover.sim-16.1' }, { taskId: 'decliner.sim-16.1' }],
+    });
+    expect(await driver.describeAgent('agent-sim-99')).toBeUndefined();
+  });
+
+  test('drains with min(grace, max) once per task, the same key answering the same kills', async () => {
+    const drain = { agentId: 'agent-sim-15', maxGracePeriodMs: 50, idempotencyKey: 'w3/agent-sim-15/drain' };
+    const first = await driver.drainAgent(drain);
+    expect(first.killed).toEqual([
+      { taskId: 'mover.sim-15.1', frameworkId: 'mover', gracePeriodMs: 50 },
+      { taskId: 'silent.sim-15.1', frameworkId: 'silent', gracePeriodMs: 50 },
+    ]);
+    expect(await driver.drainAgent(drain)).toEqual(first);
+    expect((await driver.describeAgent('agent-sim-15'))?.deactivated).toBe(true);
+    expect(await launch('sim-15')).toMatchObject({ status: 409, body: { error: 'CONFLICT' } });
+
+    await waitFor(async () => (await driver.describeAgent('agent-sim-15'))?.tasks.length === 0, 'the drain');
+    expect(await driver.drainAgent(drain)).toEqual(first);
+    const stats = await statsOf();
+    expect(stats.kills).toMatchObject({ 'mover.sim-15.1': 1, 'silent.sim-15.1': 1 });
+    expect(stats.killLog.filter((k) => k.hostname === 'sim-15').map((k) => k.reason)).toEqual(['drain', 'drain']);
+
+    await driver.reactivateAgent('agent-sim-15', 'w3/agent-sim-15/reactivate');
+    expect((await driver.describeAgent('agent-sim-15'))?.deactivated).toBe(false);
+    expect((await launch('sim-15')).status).toBe(201);
+  });
+
+  test('deactivates without touching running tasks; reactivates', async () => {
+    await driver.deactivateAgent('agent-sim-16', 'w4/agent-sim-16/deactivate');
+    await driver.deactivateAgent('agent-sim-16', 'w4/agent-sim-16/deactivate');
+    const agent = await driver.describeAgent('agent-sim-16');
+    expect(agent).toMatchObject({ deactivated: true, gone: false, down: false });
+    expect(agent?.tasks.map((t) => t.state)).toEqual(['RUNNING', 'RUNNING']);
+    expect(await launch('sim-16')).toMatchObject({ status: 409, body: { error: 'CONFLICT' } });
+
+    await driver.reactivateAgent('agent-sim-16', 'w4/agent-sim-16/reactivate');
+    await driver.reactivateAgent('agent-sim-16', 'w4/agent-sim-16/reactivate');
+    expect((await launch('sim-16')).status).toBe(201);
+    const log = (await statsOf()).agentLog.filter((a) => a.agentId === 'agent-sim-16');
+    expect(log.map((a) => [a.action, a.changed])).toEqual([
+      ['deactivate', true],
+      ['deactivate', false],
+      ['reactivate', true],
+      ['reactivate', false],
+    ]);
+  });
+
+  test('marks an agent gone: its tasks are lost, and it takes no launch, reactivation or new drain', async () => {
+    await driver.markAgentGone('agent-sim-17', 'w5/agent-sim-17/gone');
+    await driver.markAgentGone('agent-sim-17', 'w5/agent-sim-17/gone');
+    expect(await driver.describeAgent('agent-sim-17')).toMatchObject({ gone: true, deactivated: true, tasks: [] });
+    const lost = (await statsOf()).lost.filter((l) => l.hostname === 'sim-17');
+    expect(lost).toMatchObject([{ taskId: 'mover.sim-17.1', cause: 'gone' }]);
+
+    const rejected = { name: CLUSTER_REQUEST_REJECTED };
+    await expect(driver.reactivateAgent('agent-sim-17', 'w5/agent-sim-17/reactivate')).rejects.toMatchObject(rejected);
+    await expect(driver.drainAgent({ agentId: 'agent-sim-17', idempotencyKey: 'w5/drain' })).rejects.toMatchObject(
+      rejected,
+    );
+    expect(await launch('sim-17')).toMatchObject({ status: 409, body: { error: 'CONFLICT' } });
+    expect((await statsOf()).goneAgents).toBe(2); // with agent-sim-18, gone over plain HTTP
+  });
+
+  test('agent refusals are ClusterRequestRejected', async () => {
+    const rejected = { name: CLUSTER_REQUEST_REJECTED };
+    await expect(driver.deactivateAgent('agent-sim-99', 'k')).rejects.toMatchObject(rejected);
+    await expect(driver.markAgentGone('agent-sim-99', 'k')).rejects.toMatchObject(rejected);
+    await expect(driver.drainAgent({ agentId: 'agent-sim-19', idempotencyKey: '' })).rejects.toMatchObject(rejected);
+    const reused = { agentId: 'agent-sim-19', idempotencyKey: 'w3/agent-sim-15/drain' }; // another agent's drain key
+    await expect(driver.drainAgent(reused)).rejects.toMatchObject(rejected);
+    await expect(driver.describeAgent('')).rejects.toMatchObject(rejected);
+    expect((await driver.describeAgent('agent-sim-19'))?.deactivated).toBe(false);
+  });
+});
+
+test('mover relaunches only on agents that take tasks: not deactivated, not gone', async () => {
+  const small = await startSim({
+    port: 0,
+    machines: 4,
+    maintUrl: maint.url,
+    frameworks: [{ id: 'mover-3', behaviour: 'mover', answerDelayMs: 0 }],
+    // sim-02 and sim-03 are empty, so the least loaded; sim-04 runs another framework's task.
+    layout: [
+      { frameworkId: 'mover-3', machine: 'sim-01' },
+      { frameworkId: 'other', machine: 'sim-04' },
+    ],
+  });
+  try {
+    small.fleet.deactivateAgent('agent-sim-02', 'test');
+    small.fleet.markAgentGone('agent-sim-03', 'test');
+    await fetch(`${small.url}/frameworks/mover-3/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'Idempotency-Key': 'small-2' },
+      body: stringifyJson(inverseOffers('offer-10', 'agent-sim-01', 'mover-3')),
+    });
+    const accepted = () => callsOf('ACCEPT_INVERSE_OFFERS').some((c) => c.framework_id.value === 'mover-3');
+    await waitFor(accepted, 'the ACCEPT');
+    expect(small.fleet.tasks('mover-3').map((t) => t.taskId)).toEqual(['mover-3.sim-04.1']);
+  } finally {
+    await small.close();
+  }
 });
 
 test('mover declines an inverse offer it cannot honour: no other machine is up', async () => {
