@@ -3,7 +3,9 @@
 import { ApplicationFailure, heartbeat, sleep } from '@temporalio/activity';
 import type { MachineId } from '../src/domain/machine';
 import { ErrorCode } from '../src/domain/errors';
-import type { KillResult } from '../src/drivers/cluster-driver';
+import type { DrainAgentRequest, KillResult } from '../src/drivers/cluster-driver';
+
+export type AgentDrainRequest = DrainAgentRequest;
 import type { ActivityDeps } from './deps';
 
 export interface MachineTasks {
@@ -52,6 +54,34 @@ export function createDriverActivities({ driver, drainPollMs = 500 }: ActivityDe
 
     async bringMachineUp(req: { machine: MachineId; idempotencyKey: string }): Promise<void> {
       await rejectedAsFinal(() => driver.upMachine(req.machine, req.idempotencyKey));
+    },
+
+    // ---- agents (Mesos 1.9 agent draining) ----------------------------------------------------------------------
+
+    /**
+     * Mesos' DrainSlaveMessage: the agent takes no new task and kills what runs with min(task grace, max grace).
+     * Returns once the agent has no task left (DRAINED), heartbeating while it waits.
+     */
+    async drainAgent(req: AgentDrainRequest): Promise<KillResult> {
+      const result = await rejectedAsFinal(() => driver.drainAgent(req));
+      for (;;) {
+        const agent = await driver.describeAgent(req.agentId);
+        if (!agent || agent.gone || agent.tasks.length === 0) return result;
+        heartbeat({ remaining: agent.tasks.length });
+        await sleep(drainPollMs);
+      }
+    },
+
+    async deactivateAgent(req: { agentId: string; idempotencyKey: string }): Promise<void> {
+      await rejectedAsFinal(() => driver.deactivateAgent(req.agentId, req.idempotencyKey));
+    },
+
+    async reactivateAgent(req: { agentId: string; idempotencyKey: string }): Promise<void> {
+      await rejectedAsFinal(() => driver.reactivateAgent(req.agentId, req.idempotencyKey));
+    },
+
+    async markAgentGone(req: { agentId: string; idempotencyKey: string }): Promise<void> {
+      await rejectedAsFinal(() => driver.markAgentGone(req.agentId, req.idempotencyKey));
     },
   };
 }

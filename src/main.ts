@@ -13,6 +13,9 @@ import { WorkflowIds } from './temporal/ids';
 import { FrameworkService, frameworkDirectory } from './service/frameworks';
 import { MachineService } from './service/machines';
 import { WindowService } from './service/windows';
+import { MaintenanceService } from './service/maintenance';
+import { AgentService } from './service/agents';
+import { ScheduleEntity } from './service/schedule-entity';
 import { startSim } from './sim/server';
 import { loadAcls } from './auth/acls';
 import { loadCredentials } from './auth/credentials';
@@ -46,7 +49,13 @@ async function runApi(config: Config): Promise<void> {
   const client = await connectClient(temporalAddress(config), config.temporal.namespace);
   const { taskQueue } = config.temporal;
   const ids = new WorkflowIds(config.instance);
-  const windows = new WindowService(client, taskQueue, { instance: config.instance, checkIntervalMs: config.checkIntervalMs });
+  const driver = new SimDriver(config.driver.url);
+  const schedule = new ScheduleEntity(client, taskQueue, {
+    instance: config.instance,
+    checkIntervalMs: config.checkIntervalMs,
+    ...(config.mesosPolicy ? { mesosPolicy: config.mesosPolicy } : {}),
+  });
+  const windows = new WindowService(schedule);
   const security = {
     credentials: config.security.credentialsFile ? loadCredentials(config.security.credentialsFile) : undefined,
     acls: config.security.aclsFile ? loadAcls(config.security.aclsFile) : undefined,
@@ -56,7 +65,9 @@ async function runApi(config: Config): Promise<void> {
     client,
     taskQueue,
     windows,
-    machines: new MachineService(new SimDriver(config.driver.url), windows),
+    machines: new MachineService(driver, windows),
+    maintenance: new MaintenanceService(schedule, driver),
+    agents: new AgentService(schedule, driver),
     frameworks: new FrameworkService(client, taskQueue, ids),
     logger: log,
   });

@@ -3,3 +3,4 @@ export { scheduleWorkflow } from './schedule';
 export { windowWorkflow } from './window';
 export { machineWorkflow } from './machine';
 export { frameworksWorkflow } from './frameworks';
+export { agentWorkflow } from './agent';

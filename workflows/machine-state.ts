@@ -176,7 +176,8 @@ export class MachineState {
         r.down = true;
         return this.log(nowMs, 'down requested by operator');
       case 'up':
-        if (this.s.phase !== 'down' && this.s.phase !== 'hard-draining') {
+        // An up right behind a down not yet carried out (Mesos' machine/down then machine/up) applies once DOWN.
+        if (this.s.phase !== 'down' && this.s.phase !== 'hard-draining' && !r.down) {
           return this.log(nowMs, 'up ignored', `machine is ${this.s.mode}, not DOWN`);
         }
         r.up = true;
@@ -184,7 +185,32 @@ export class MachineState {
       case 'proceed':
         r.proceed = true;
         return;
+      case 'reschedule':
+        return this.reschedule(cmd.unavailability, nowMs);
     }
+  }
+
+  /**
+   * A Mesos schedule POST named this machine again: it takes the new unavailability whatever its mode, and, as in
+   * Mesos, its inverse offers are rescinded and re-sent and its answers wiped, even when nothing changed. The deadline
+   * moves with the start.
+   */
+  private reschedule(u: Unavailability, nowMs: number): void {
+    const moved = u.startMs - this.s.unavailability.startMs;
+    this.s.unavailability = u;
+    if (this.beforeDown) {
+      this.s.deadlineMs += moved;
+      this.s.requests.reoffer = true;
+      if (this.s.phase === 'awaiting-operator' && this.s.deadlineMs > nowMs) this.s.phase = 'draining';
+    } else if (this.s.upAtMs !== undefined && u.durationMs !== undefined) {
+      this.s.upAtMs = u.startMs + u.durationMs;
+    }
+    this.log(nowMs, 'rescheduled', `unavailability from ${iso(u.startMs)}${u.durationMs === undefined ? '' : ` for ${formatDuration(u.durationMs)}`}`);
+  }
+
+  /** The answers Mesos reports as inverse offer statuses: the latest per framework. */
+  get answers(): { frameworkId: string; answer: FrameworkAnswer['answer']; atMs: number }[] {
+    return this.s.answers.map(({ frameworkId, answer, atMs }) => ({ frameworkId, answer, atMs }));
   }
 
   /**
@@ -257,7 +283,7 @@ export class MachineState {
     if (this.s.phase === 'waiting-for-slot') return r.proceed ? 'go-down' : 'wait';
     const draining = this.s.phase === 'draining' || this.s.phase === 'awaiting-operator';
     if (draining && this.isEmpty && this.s.policy.downWhenDrained) return 'go-down';
-    if (this.s.phase === 'draining' && nowMs >= this.s.deadlineMs) return 'escalate';
+    if (this.s.phase === 'draining' && nowMs >= this.s.deadlineMs && this.s.policy.escalation !== 'none') return 'escalate';
     return 'wait';
   }
 
@@ -350,7 +376,10 @@ export class MachineState {
     switch (s.phase) {
       case 'draining': {
         const unanswered = s.offers.map((o) => o.frameworkId);
-        const parts = [`deadline ${iso(s.deadlineMs)} (in ${formatDuration(Math.max(0, s.deadlineMs - nowMs))})`];
+        const parts =
+          s.policy.escalation === 'none' && nowMs >= s.deadlineMs
+            ? ['an operator to bring it down (escalation none: nothing happens at the deadline, as in Mesos)']
+            : [`deadline ${iso(s.deadlineMs)} (in ${formatDuration(Math.max(0, s.deadlineMs - nowMs))})`];
         if (s.remaining.length) parts.unshift(`${s.remaining.length} tasks to leave`);
         if (unanswered.length) parts.push(`answers from ${unanswered.join(', ')}`);
         return parts.join('; ');

@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -16,11 +17,12 @@ import type { Activities } from '../activities';
 import { machineLabel } from '../src/domain/machine';
 import type { MachineView } from '../src/domain/window';
 import { WorkflowIds } from '../src/temporal/ids';
-import { DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
+import { ANSWERS, answerValue, DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
 import {
   inverseOfferAnswers,
   machineCommand,
+  machineModeChanged,
   machineProgress,
   machineReleased,
   machineView,
@@ -48,6 +50,8 @@ const DEFAULT_MAX_HISTORY_EVENTS = 4_000;
 const FINAL_DELIVERY_WAIT_MS = 60_000;
 /** Notices are retried at least this long, and for inverse offers until the deadline. */
 const MIN_DELIVERY_WINDOW_MS = 5 * 60_000;
+/** Patch: the machine reports its mode changes to the schedule and its answers in a search attribute (Mesos). */
+export const REPORTS_FOR_MESOS = 'reports-for-mesos';
 
 export async function machineWorkflow(input: MachineInput): Promise<MachineView> {
   const m = input.resume
@@ -56,7 +60,10 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   const label = machineLabel(m.machine);
   const ids = new WorkflowIds(input.instance);
   const window = getExternalWorkflowHandle(ids.window(m.windowId));
+  const schedule = getExternalWorkflowHandle(ids.schedule);
   let inFlight = 0;
+  let reportedMode = m.mode;
+  let reportedAnswers = JSON.stringify(m.answers);
 
   setHandler(machineView, () => m.view(Date.now()));
   setHandler(machineCommand, (cmd) => m.command(cmd, Date.now()));
@@ -81,15 +88,26 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   };
 
   const report = async (): Promise<void> => {
+    const mesos = patched(REPORTS_FOR_MESOS);
     upsertSearchAttributes([
       { key: MACHINE, value: label },
       { key: MODE, value: m.mode },
       { key: WINDOW, value: m.windowId },
       { key: DEADLINE, value: new Date(m.deadlineMs) },
+      ...(mesos ? [{ key: ANSWERS, value: m.mode === 'DRAINING' ? m.answers.map(answerValue) : [] }] : []),
     ]);
     setCurrentDetails(m.details(Date.now()));
-    // The window only mirrors progress; a machine goes on even if its window's workflow was terminated by hand.
-    await window.signal(machineProgress, { machineKey: m.key, mode: m.mode, phase: m.phase }).catch(() => undefined);
+    const sent: Promise<unknown>[] = [];
+    if (mesos) {
+      reportedAnswers = JSON.stringify(m.answers);
+      if (m.mode !== reportedMode) {
+        reportedMode = m.mode;
+        sent.push(schedule.signal(machineModeChanged, { windowId: m.windowId, machineKey: m.key, mode: m.mode }));
+      }
+    }
+    // Window and schedule only mirror progress; a machine goes on even if their workflows were terminated by hand.
+    sent.push(window.signal(machineProgress, { machineKey: m.key, mode: m.mode, phase: m.phase }));
+    await Promise.all(sent.map((p) => p.catch(() => undefined)));
   };
 
   // After continue-as-new, notices the previous run had not delivered go out again under the same keys.
@@ -121,6 +139,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     m.wake = false; // anything arriving while we look wakes the next wait at once
     const seen = await cluster.inspectMachine.executeWithOptions({ summary: `look at ${label}` }, [m.machine]);
     m.observe(seen, Date.now(), () => ids.offer(ids.machine(m.machine), uuid4())).forEach(deliver);
+    // Answers changed: Mesos' maintenance status reads them from the search attribute.
+    if (JSON.stringify(m.answers) !== reportedAnswers && patched(REPORTS_FOR_MESOS)) await report();
     let step = m.nextDrainStep(Date.now());
     if (step === 'wait') {
       const untilDeadline = m.deadlineMs - Date.now();

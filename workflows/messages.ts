@@ -1,6 +1,7 @@
 // Every signal, query and update of maint's workflows, defined once for the workflows, the services and the tests.
 // Names are recorded in histories: never rename one.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AgentMaintenance, DrainConfig } from '../src/domain/agent';
 import type { FrameworkSubscription } from '../src/domain/framework';
 import type { MachineId } from '../src/domain/machine';
 import type { Policy } from '../src/domain/policy';
@@ -26,9 +27,47 @@ export interface ScheduledWindow {
   reserved: string[];
 }
 
+/**
+ * The schedule as Mesos sees it (one state with the native windows): its windows in order, each with the machines
+ * as they were posted, and every machine still in maintenance with its mode.
+ */
 export interface ScheduleView {
   windows: ScheduledWindow[];
+  /** Absent when read from a schedule run started before maint had Mesos endpoints. */
+  mesos?: MesosScheduleView;
 }
+
+export interface MesosScheduleView {
+  windows: { machines: MachineId[]; unavailability: Unavailability }[];
+  /** DRAINING and DOWN machines (UP ones are not listed, as in Mesos), with the spelling they were first seen with. */
+  machines: { id: MachineId; mode: 'DRAINING' | 'DOWN'; windowId: string }[];
+}
+
+/** A posted Mesos schedule, validated by Mesos' stateless rules; the workflow checks the rules that need state. */
+export interface PostedSchedule {
+  windows: { machines: MachineId[]; unavailability: Unavailability }[];
+  /** The principal may not update the schedule of these machines (Mesos answers 403 after its 400 checks). */
+  denied: boolean;
+  createdBy: string;
+  createdAtMs: number;
+}
+
+/** Mesos' machine/down (START_MAINTENANCE) and machine/up (STOP_MAINTENANCE). */
+export interface MaintenanceRequest {
+  machines: MachineId[];
+  /** Index of the first machine the principal may not act on; Mesos checks it after that machine's 400 rules. */
+  deniedAt?: number;
+  /** Keys of machines the cluster runs agents on: Mesos knows them (UP) even if never scheduled. */
+  clusterMachines: string[];
+}
+
+export const updateMesosSchedule = defineUpdate<void, [PostedSchedule]>('updateMesosSchedule');
+export const startMaintenance = defineUpdate<void, [MaintenanceRequest]>('startMaintenance');
+export const stopMaintenance = defineUpdate<void, [MaintenanceRequest]>('stopMaintenance');
+/** A machine workflow tells the schedule it went DOWN or back UP. */
+export const machineModeChanged = defineSignal<[{ windowId: string; machineKey: string; mode: MachineMode }]>(
+  'machineModeChanged',
+);
 
 /** Reserves the machines for a new window and starts its workflow; rejected (nothing changes) on any conflict. */
 export const createWindow = defineUpdate<WindowSpec, [NewWindow]>('createWindow');
@@ -43,6 +82,11 @@ export interface MachineProgress {
   phase: MachinePhase;
 }
 
+/** Commands the schedule sends a window's machines (Mesos endpoints); the window forwards them once started. */
+export interface WindowCommands {
+  commands: { machineKey: string; command: MachineCommand }[];
+}
+
 export interface MachineSelection {
   /** A subset of the window's machines; all that qualify when absent. */
   machines?: MachineId[];
@@ -54,6 +98,7 @@ export const extendWindow = defineUpdate<WindowView, [{ deadlineMs: number }]>('
 export const cancelWindow = defineUpdate<WindowView, []>('cancelWindow');
 export const downMachines = defineUpdate<WindowView, [MachineSelection]>('downMachines');
 export const upMachines = defineUpdate<WindowView, [MachineSelection]>('upMachines');
+export const windowCommands = defineSignal<[WindowCommands]>('windowCommands');
 
 // ---- machine workflow (maint-machine/<key>) -----------------------------------------------------------------
 
@@ -78,6 +123,8 @@ export type MachineCommand =
   | { type: 'cancel' }
   | { type: 'down' }
   | { type: 'up' }
+  /** A Mesos schedule POST gave the machine a (possibly unchanged) unavailability: re-offer, answers wiped. */
+  | { type: 'reschedule'; unavailability: Unavailability }
   /** The window lets this machine past DRAINING (maxParallel). */
   | { type: 'proceed' };
 
@@ -103,3 +150,17 @@ export interface Subscribe {
 
 export const subscribeFramework = defineUpdate<FrameworkSubscription, [Subscribe]>('subscribeFramework');
 export const frameworksView = defineQuery<FrameworkSubscription[]>('frameworksView');
+
+// ---- agents (maint-agent/<agent id>): Mesos 1.9 DRAIN_AGENT, DEACTIVATE_AGENT, REACTIVATE_AGENT -------------------
+
+export interface AgentInput {
+  instance: string;
+  agentId: string;
+  maxHistoryEvents?: number;
+  resume?: AgentMaintenance;
+}
+
+export const drainAgent = defineUpdate<void, [DrainConfig & { atMs: number }]>('drainAgent');
+export const deactivateAgent = defineUpdate<void, []>('deactivateAgent');
+export const reactivateAgent = defineUpdate<void, []>('reactivateAgent');
+export const agentView = defineQuery<AgentMaintenance>('agentView');

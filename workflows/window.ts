@@ -6,8 +6,10 @@ import {
   getExternalWorkflowHandle,
   ParentClosePolicy,
   setHandler,
+  sleep,
   startChild,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ErrorCode } from '../src/domain/errors';
 import { machineJson, machineKey, machineLabel, type MachineId } from '../src/domain/machine';
 import type { MachineMode, MachinePhase, WindowSpec, WindowState, WindowView } from '../src/domain/window';
@@ -22,6 +24,7 @@ import {
   machineCommand,
   machineProgress,
   upMachines,
+  windowCommands,
   windowView,
   type MachineCommand,
   type MachineSelection,
@@ -46,6 +49,11 @@ interface MachineEntry {
   /** Given a slot (maxParallel) that the machine has not yet reported using. */
   granted: boolean;
 }
+
+/** Children started at once: Temporal allows 2,000 pending child starts per workflow. */
+const START_BATCH = 500;
+/** How long a machine waits for the previous maintenance of the same machine (its workflow) to finish. */
+const PREVIOUS_RUN_POLL_MS = 1_000;
 
 const BEFORE_DOWN: readonly MachinePhase[] = ['draining', 'awaiting-operator', 'waiting-for-slot'];
 const PAST_DRAINING: readonly MachinePhase[] = ['hard-draining', 'down'];
@@ -118,6 +126,25 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
   };
 
   setHandler(windowView, view);
+
+  // Commands from the schedule (Mesos endpoints) reach a machine once its workflow has started.
+  const started = new Set<string>();
+  const queued: { machineKey: string; command: MachineCommand }[] = [];
+  const forward = async (): Promise<void> => {
+    const ready = queued.filter((c) => started.has(c.machineKey));
+    if (ready.length === 0) return;
+    queued.splice(0, queued.length, ...queued.filter((c) => !started.has(c.machineKey)));
+    await Promise.all(
+      ready.map(({ machineKey: key, command }) => {
+        const entry = machines.get(key);
+        return entry ? getExternalWorkflowHandle(ids.machine(entry.id)).signal(machineCommand, command).catch(() => undefined) : undefined;
+      }),
+    );
+  };
+  setHandler(windowCommands, async ({ commands }) => {
+    queued.push(...commands.filter((c) => machines.has(c.machineKey)));
+    await forward();
+  });
 
   setHandler(machineProgress, async (p) => {
     const entry = machines.get(p.machineKey);
@@ -201,34 +228,48 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
     { validator: (sel) => void select(sel, (e) => PAST_DRAINING.includes(e.phase), 'up') },
   );
 
-  await Promise.all(
-    spec.machines.map((id) =>
-      startChild(machineWorkflow, {
-        workflowId: ids.machine(id),
-        args: [
-          {
-            instance: settings.instance,
-            windowId: spec.id,
-            machine: id,
-            unavailability: spec.unavailability,
-            deadlineMs: spec.deadlineMs,
-            policy: spec.policy,
-            checkIntervalMs: settings.checkIntervalMs,
-            maxHistoryEvents: settings.machineMaxHistoryEvents,
-          },
-        ],
-        // Machines outlive a cancelled window (DOWN ones wait for up) and must survive this run's continue-as-new.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        staticSummary: `${machineLabel(id)}: drain by ${hhmm(spec.deadlineMs)} UTC, window ${spec.id}`,
-        typedSearchAttributes: [
-          { key: MACHINE, value: machineLabel(id) },
-          { key: MODE, value: 'DRAINING' },
-          { key: WINDOW, value: spec.id },
-          { key: DEADLINE, value: new Date(spec.deadlineMs) },
-        ],
-      }),
-    ),
-  );
+  const startMachine = async (id: MachineId): Promise<void> => {
+    for (;;) {
+      try {
+        await startChild(machineWorkflow, {
+          workflowId: ids.machine(id),
+          args: [
+            {
+              instance: settings.instance,
+              windowId: spec.id,
+              machine: id,
+              unavailability: spec.unavailability,
+              deadlineMs: spec.deadlineMs,
+              policy: spec.policy,
+              checkIntervalMs: settings.checkIntervalMs,
+              maxHistoryEvents: settings.machineMaxHistoryEvents,
+            },
+          ],
+          // Machines outlive a cancelled window (DOWN ones wait for up) and must survive this run's continue-as-new.
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          staticSummary: `${machineLabel(id)}: drain by ${hhmm(spec.deadlineMs)} UTC, window ${spec.id}`,
+          typedSearchAttributes: [
+            { key: MACHINE, value: machineLabel(id) },
+            { key: MODE, value: 'DRAINING' },
+            { key: WINDOW, value: spec.id },
+            { key: DEADLINE, value: new Date(spec.deadlineMs) },
+          ],
+        });
+        started.add(machineKey(id));
+        return;
+      } catch (err) {
+        // The machine's previous maintenance is still finishing (coming up, last notices): Mesos let the operator
+        // schedule it again already, so this one starts as soon as that one ends.
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        await sleep(PREVIOUS_RUN_POLL_MS);
+      }
+    }
+  };
+
+  for (let i = 0; i < spec.machines.length; i += START_BATCH) {
+    await Promise.all(spec.machines.slice(i, i + START_BATCH).map(startMachine));
+    await forward();
+  }
 
   await condition(() => [...machines.values()].every((e) => e.phase === 'done'));
   if (state === 'ACTIVE') state = 'COMPLETED';

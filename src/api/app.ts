@@ -3,7 +3,9 @@ import type { Client } from '@temporalio/client';
 import express from 'express';
 import type { Logger } from 'pino';
 import type { FrameworkService } from '../service/frameworks';
+import type { AgentService } from '../service/agents';
 import type { MachineService } from '../service/machines';
+import type { MaintenanceService } from '../service/maintenance';
 import type { WindowService } from '../service/windows';
 import { jsonBodiesOnly, jsonErrors, unknownRoute } from './errors';
 import { Guard, type Security } from './auth';
@@ -11,6 +13,9 @@ import { healthRoutes } from './health';
 import { machineRoutes } from './native/machines';
 import { windowRoutes } from './native/windows';
 import { schedulerRoutes } from './scheduler/routes';
+import { mesosErrors } from './mesos/http';
+import { operatorApiRoutes } from './mesos/operator-v1';
+import { MesosOperations, mesosRoutes } from './mesos/routes';
 
 export interface AppDeps {
   client: Client;
@@ -18,6 +23,8 @@ export interface AppDeps {
   windows: WindowService;
   machines: MachineService;
   frameworks: FrameworkService;
+  maintenance: MaintenanceService;
+  agents: AgentService;
   logger: Logger;
   security: Security;
 }
@@ -26,6 +33,9 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const guard = new Guard(deps.security);
+  // Mesos' endpoints first: they read their bodies themselves and answer in Mesos' own form.
+  const mesos = new MesosOperations(deps.maintenance, guard);
+  app.use(mesosRoutes(mesos, guard), operatorApiRoutes(mesos, deps.agents, guard), mesosErrors(deps.logger));
   // Credentials are checked before the body is read (Mesos: 401 comes first).
   app.use(['/api/v1/windows', '/api/v1/machines'], guard.authenticate);
   app.use(jsonBodiesOnly);

@@ -5,14 +5,20 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseJsonWith } from '../lib/json-file';
 
-export const MAINTENANCE_ACTIONS = [
-  'get_maintenance_schedules',
-  'update_maintenance_schedules',
-  'start_maintenances',
-  'stop_maintenances',
-  'get_maintenance_statuses',
-] as const;
-export type MaintenanceAction = (typeof MAINTENANCE_ACTIONS)[number];
+/** The Mesos ACL actions maint enforces, each with the name of its object entity in Mesos' acls.proto. */
+const OBJECT_OF = {
+  get_maintenance_schedules: 'machines',
+  update_maintenance_schedules: 'machines',
+  start_maintenances: 'machines',
+  stop_maintenances: 'machines',
+  get_maintenance_statuses: 'machines',
+  drain_agents: 'agents',
+  deactivate_agents: 'agents',
+  reactivate_agents: 'agents',
+  mark_agents_gone: 'agents',
+} as const;
+export const MAINTENANCE_ACTIONS = Object.keys(OBJECT_OF) as (keyof typeof OBJECT_OF)[];
+export type MaintenanceAction = keyof typeof OBJECT_OF;
 
 /** An ACL entity: SOME (values), ANY or NONE. */
 export type Entity = { type: 'SOME'; values: string[] } | { type: 'ANY' } | { type: 'NONE' };
@@ -26,16 +32,26 @@ const EntitySchema = z
     return { type: 'SOME', values: e.values ?? [] };
   });
 
-// The machines of a maintenance ACL can only be ANY or NONE: Mesos refuses a SOME list at start-up.
-const MachinesSchema = EntitySchema.refine((e) => e.type !== 'SOME', 'machines may only be {"type":"ANY"} or {"type":"NONE"}');
+// The object of these ACLs (machines, agents) can only be ANY or NONE: Mesos refuses a SOME list at start-up.
+const objectSchema = (name: string) =>
+  EntitySchema.refine((e) => e.type !== 'SOME', `${name} may only be {"type":"ANY"} or {"type":"NONE"}`);
 
-const AclSchema = z.object({ principals: EntitySchema, machines: MachinesSchema }).strict();
-export type MaintenanceAcl = z.infer<typeof AclSchema>;
+/** One ACL, its object entity under the name Mesos gives it (machines or agents) read as `objects`. */
+export interface MaintenanceAcl {
+  principals: Entity;
+  objects: Entity;
+}
+
+const aclSchema = (object: string) =>
+  z
+    .object({ principals: EntitySchema, [object]: objectSchema(object) })
+    .strict()
+    .transform((acl): MaintenanceAcl => ({ principals: acl.principals as Entity, objects: acl[object] as Entity }));
 
 const AclsFile = z
   .object({
     permissive: z.boolean().default(true),
-    ...Object.fromEntries(MAINTENANCE_ACTIONS.map((a) => [a, z.array(AclSchema).default([])])),
+    ...Object.fromEntries(MAINTENANCE_ACTIONS.map((a) => [a, z.array(aclSchema(OBJECT_OF[a])).default([])])),
   })
   .loose(); // other Mesos actions (run_tasks, …) may be in the same file; maint does not use them
 
@@ -72,15 +88,15 @@ function allows(request: Entity, acl: Entity): boolean {
 }
 
 /**
- * Whether a principal (undefined: not authenticated) may take the action on a machine. The object is ANY, as for
- * every maintenance action, so only principals discriminate and `machines: NONE` denies.
+ * Whether a principal (undefined: not authenticated) may take the action on a machine or agent. The object is ANY,
+ * as for every one of these actions, so only principals discriminate and an object NONE denies.
  */
 export function authorized(acls: Acls, action: MaintenanceAction, principal: string | undefined): boolean {
   const subject: Entity = principal === undefined ? { type: 'ANY' } : { type: 'SOME', values: [principal] };
   const object: Entity = { type: 'ANY' };
   for (const acl of acls.rules[action]) {
-    if (matches(subject, acl.principals) && matches(object, acl.machines)) {
-      return allows(subject, acl.principals) && allows(object, acl.machines);
+    if (matches(subject, acl.principals) && matches(object, acl.objects)) {
+      return allows(subject, acl.principals) && allows(object, acl.objects);
     }
   }
   return acls.permissive;

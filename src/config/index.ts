@@ -2,6 +2,9 @@
 // start-up with a message naming the variable.
 import { z } from 'zod';
 import { parseDuration } from '../domain/time';
+import type { Policy } from '../domain/policy';
+import { PolicySchema } from '../api/native/schemas';
+import { parseJson } from '../lib/json';
 import { DEFAULT_INSTANCE, INSTANCE_PATTERN } from '../temporal/ids';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
@@ -37,6 +40,27 @@ const Env = z.object({
   MAINT_CHECK_INTERVAL: duration('10s'),
   MAINT_CREDENTIALS: z.string().min(1).optional(),
   MAINT_ACLS: z.string().min(1).optional(),
+  MAINT_MESOS_POLICY: z
+    .string()
+    .min(1)
+    .optional()
+    .transform((text, ctx): Policy | undefined => {
+      if (text === undefined) return undefined;
+      let value: unknown;
+      try {
+        value = parseJson(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON; give a policy like {"escalation":"hard-drain"}' });
+        return undefined;
+      }
+      const policy = PolicySchema.safeParse(value);
+      if (!policy.success) {
+        ctx.addIssue({ code: 'custom', message: policy.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+        return undefined;
+      }
+      const { maxGracePeriod, ...rest } = policy.data;
+      return { ...rest, ...(maxGracePeriod === undefined ? {} : { maxGracePeriodMs: maxGracePeriod }) };
+    }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -60,6 +84,8 @@ export interface Config {
   security: { credentialsFile?: string; aclsFile?: string };
   /** How often a draining machine is looked at (answers and commands also wake it). */
   checkIntervalMs: number;
+  /** What windows posted through the Mesos endpoints do on their own; undefined: nothing, as Mesos. */
+  mesosPolicy?: Policy;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
 }
 
@@ -94,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     driver: { kind: e.MAINT_DRIVER, url: simUrl },
     security: { credentialsFile: e.MAINT_CREDENTIALS, aclsFile: e.MAINT_ACLS },
     checkIntervalMs: e.MAINT_CHECK_INTERVAL,
+    mesosPolicy: e.MAINT_MESOS_POLICY,
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -1,6 +1,10 @@
 // What a window does on its own, beyond Mesos (which never changes a mode by itself). Pure: workflows import it.
 
-export const ESCALATIONS = ['hard-drain', 'notify'] as const;
+/**
+ * At the deadline: `hard-drain` kills what is left and takes the machine DOWN; `notify` reports and waits for an
+ * operator; `none` does nothing at all, as Mesos (the deadline only informs frameworks).
+ */
+export const ESCALATIONS = ['hard-drain', 'notify', 'none'] as const;
 export type Escalation = (typeof ESCALATIONS)[number];
 
 export interface Policy {
@@ -15,6 +19,17 @@ export interface Policy {
   /** Caps each task's kill grace period in a hard drain (Mesos' max_grace_period). */
   maxGracePeriodMs?: number;
 }
+
+/**
+ * What a window posted through the Mesos-compatible endpoints does on its own: nothing, as in Mesos. Its machines
+ * stay DRAINING (inverse offers out) until an operator brings them down, and DOWN until an operator brings them up.
+ * An operator may configure another default (MAINT_MESOS_POLICY).
+ */
+export const MESOS_POLICY: Readonly<Policy> = Object.freeze({
+  escalation: 'none',
+  downWhenDrained: false,
+  autoUp: false,
+});
 
 export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   escalation: 'hard-drain',

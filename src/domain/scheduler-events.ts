@@ -1,7 +1,9 @@
 // Renders maint's notices as Mesos v1 scheduler events (the JSON a Mesos framework already parses).
 import type { FrameworkNotice } from './framework';
 import type { SchedulerEvent } from './scheduler-wire';
-import { msToNanos } from './time';
+import { toNanos } from './unavailability';
+import type { Unavailability } from './window';
+import type { UnavailabilityJson } from './scheduler-wire';
 
 export function toSchedulerEvent(frameworkId: string, notice: FrameworkNotice): SchedulerEvent {
   switch (notice.kind) {
@@ -13,12 +15,7 @@ export function toSchedulerEvent(frameworkId: string, notice: FrameworkNotice): 
             id: { value: o.offerId },
             framework_id: { value: frameworkId },
             agent_id: { value: o.agentId },
-            unavailability: {
-              start: { nanoseconds: msToNanos(o.unavailability.startMs) },
-              ...(o.unavailability.durationMs === undefined
-                ? {}
-                : { duration: { nanoseconds: msToNanos(o.unavailability.durationMs) } }),
-            },
+            unavailability: unavailabilityJson(o.unavailability),
             resources: [],
           })),
         },
@@ -26,4 +23,13 @@ export function toSchedulerEvent(frameworkId: string, notice: FrameworkNotice): 
     case 'rescind-inverse-offer':
       return { type: 'RESCIND_INVERSE_OFFER', rescind_inverse_offer: { inverse_offer_id: { value: notice.offerId } } };
   }
+}
+
+/** Mesos' Unavailability JSON, int64 nanoseconds exact. */
+export function unavailabilityJson(u: Unavailability): UnavailabilityJson {
+  const n = toNanos(u);
+  return {
+    start: { nanoseconds: n.start },
+    ...(n.duration === undefined ? {} : { duration: { nanoseconds: n.duration } }),
+  };
 }

@@ -7,14 +7,24 @@ export type MachineMode = 'UP' | 'DRAINING' | 'DOWN';
 export type WindowState = 'ACTIVE' | 'COMPLETED' | 'CANCELLED';
 export type Answer = 'ACCEPT' | 'DECLINE';
 
-/** Instants are epoch milliseconds. No duration means the machines stay DOWN until an operator brings them up. */
+/**
+ * Instants are epoch milliseconds. No duration means the machines stay DOWN until an operator brings them up.
+ * `exact` keeps Mesos' int64 nanoseconds (decimal strings: workflow payloads are JSON) when the unavailability came
+ * through the Mesos-compatible endpoints, so what frameworks and Mesos tools read back is what was posted.
+ */
 export interface Unavailability {
   startMs: number;
   durationMs?: number;
+  exact?: { startNs: string; durationNs?: string };
 }
+
+/** Where a window came from: the native API, or a schedule posted through the Mesos-compatible endpoints. */
+export type WindowOrigin = 'native' | 'mesos';
 
 export interface WindowSpec {
   id: string;
+  /** Absent in windows created before maint had Mesos endpoints: native. */
+  origin?: WindowOrigin;
   machines: MachineId[];
   unavailability: Unavailability;
   /** When resources must be given back; the unavailability start unless the operator moved it. */

@@ -1,5 +1,5 @@
 // Windows: the use cases every surface (native API, CLI, later the Mesos endpoints) shares.
-import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { ErrorCode, isNotFound, MaintError } from '../domain/errors';
 import type { MachineId } from '../domain/machine';
 import type { Policy } from '../domain/policy';
@@ -16,8 +16,7 @@ import {
   windowView,
   type MachineSelection,
 } from '../../workflows/messages';
-import type { scheduleWorkflow } from '../../workflows/schedule';
-import type { WindowSettings } from '../../workflows/window';
+import type { ScheduleEntity } from './schedule-entity';
 
 export interface WindowRequest {
   machines: MachineId[];
@@ -34,27 +33,19 @@ export interface WindowDetail {
 export type Extension = { byMs: number } | { deadlineMs: number };
 
 export class WindowService {
-  constructor(
-    private readonly client: Client,
-    private readonly taskQueue: string,
-    private readonly settings: WindowSettings,
-  ) {
-    this.ids = new WorkflowIds(settings.instance);
-  }
-
+  private readonly client: Client;
   private readonly ids: WorkflowIds;
 
+  constructor(private readonly schedule: ScheduleEntity) {
+    this.client = schedule.client;
+    this.ids = schedule.ids;
+  }
+
   async create(req: WindowRequest, principal: string): Promise<WindowDetail> {
-    const start = new WithStartWorkflowOperation<typeof scheduleWorkflow>('scheduleWorkflow', {
-      workflowId: this.ids.schedule,
-      taskQueue: this.taskQueue,
-      args: [{ settings: this.settings }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
     const spec = await call(() =>
       this.client.workflow.executeUpdateWithStart(createWindow, {
-        args: [{ ...req, createdAtMs: Date.now(), createdBy: principal }],
-        startWorkflowOperation: start,
+        args: [{ ...req, origin: 'native', createdAtMs: Date.now(), createdBy: principal }],
+        startWorkflowOperation: this.schedule.startOperation(),
       }),
     );
     return this.get(spec.id);

@@ -21,8 +21,18 @@ export class WorkflowIds {
     return `${this.instance}/frameworks`;
   }
 
+  /** An agent an operator deactivated or drained (Mesos 1.9), by its agent id. */
+  agent(agentId: string): string {
+    return `${this.instance}/agent/${agentId}`;
+  }
+
   window(windowId: string): string {
     return `${this.instance}/window/${windowId}`;
+  }
+
+  /** What every machine workflow ID of this instance starts with. */
+  get machinePrefix(): string {
+    return `${this.instance}/machine/`;
   }
 
   /** One run per window the machine is in; the ID is the machine's, so Temporal itself refuses two at once. */

@@ -11,6 +11,8 @@ import type { windowWorkflow } from '../../workflows/window';
 import { parseJson } from '../../src/lib/json';
 import { FrameworkService, frameworkDirectory } from '../../src/service/frameworks';
 import { WindowService } from '../../src/service/windows';
+import { MaintenanceService } from '../../src/service/maintenance';
+import { ScheduleEntity } from '../../src/service/schedule-entity';
 import { Fleet, type FleetOptions } from '../../src/sim/fleet';
 import { createWorker } from '../../src/temporal/worker';
 import { WorkflowIds } from '../../src/temporal/ids';
@@ -53,6 +55,8 @@ export class Harness {
   readonly frameworks: FrameworkService;
   readonly received: Received[] = [];
   readonly ids = new WorkflowIds();
+  readonly schedule: ScheduleEntity;
+  readonly maintenance: MaintenanceService;
   private readonly behaviours: Record<string, Behaviour>;
 
   constructor(
@@ -63,11 +67,13 @@ export class Harness {
     this.fleet = new Fleet({ taskGracePeriodMs: 0, ...options.fleet });
     this.behaviours = options.frameworks ?? { mover: 'mover', decliner: 'decliner', silent: 'silent' };
     this.frameworks = new FrameworkService(env.client, this.taskQueue, this.ids);
-    this.windows = new WindowService(env.client, this.taskQueue, {
+    this.schedule = new ScheduleEntity(env.client, this.taskQueue, {
       instance: this.ids.instance,
       checkIntervalMs: options.checkIntervalMs ?? 60_000,
       machineMaxHistoryEvents: options.machineMaxHistoryEvents,
     });
+    this.windows = new WindowService(this.schedule);
+    this.maintenance = new MaintenanceService(this.schedule, new FleetDriver(this.fleet));
   }
 
   async worker(): Promise<Worker> {

@@ -6,6 +6,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../src/temporal/binaries';
 import { freePort } from './ports';
+import { parseJson, stringifyJson } from '../../src/lib/json';
 
 const MAIN = path.join(projectRoot(), 'dist', 'src', 'main.js');
 
@@ -104,6 +105,31 @@ export class Stack {
     });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /**
+   * A request as a Mesos tool sends it: the body as given (a string is sent verbatim), the answer as text and, when
+   * it is JSON, parsed losslessly (int64 nanoseconds as BigInt).
+   */
+  async mesos(
+    method: string,
+    pathname: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; text: string; json: any; headers: Headers }> {
+    const res = await fetch(`${this.apiUrl}${pathname}`, {
+      method,
+      headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : stringifyJson(body),
+    });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? parseJson(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, text, json, headers: res.headers };
   }
 
   async sim<T = any>(pathname: string): Promise<T> {

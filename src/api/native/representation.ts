@@ -37,6 +37,7 @@ export function machineJson(m: MachineView) {
 export function windowJson({ window: w, machines }: WindowDetail) {
   return {
     id: w.id,
+    origin: w.origin ?? 'native',
     state: w.state,
     unavailability: unavailability(w.unavailability),
     deadline: iso(w.deadlineMs),
@@ -52,6 +53,7 @@ export function windowJson({ window: w, machines }: WindowDetail) {
 export function windowSummaryJson(w: WindowDetail['window']) {
   return {
     id: w.id,
+    origin: w.origin ?? 'native',
     state: w.state,
     unavailability: unavailability(w.unavailability),
     deadline: iso(w.deadlineMs),

@@ -1,0 +1,68 @@
+// Mesos' HTTP conventions, for the Mesos-compatible endpoints: errors are plain text with Mesos' exact words,
+// successful POSTs answer 200 with an empty body, a wrong method gets libprocess' 405.
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import express from 'express';
+import { ErrorCode, MaintError } from '../../domain/errors';
+import { stringifyJson } from '../../lib/json';
+import { toMaintError } from '../../temporal/client';
+
+/** Bodies are read as text whatever their Content-Type (Mesos parses them itself), so int64 stays exact. */
+export const rawBody = express.text({ type: () => true, limit: '64mb' });
+
+export function bodyText(body: unknown): string {
+  return typeof body === 'string' ? body : '';
+}
+
+/** A Mesos error: `status` with `text` as a plain-text body (403 has none, as in Mesos). */
+export class MesosError extends Error {
+  constructor(
+    readonly status: number,
+    text: string,
+  ) {
+    super(text);
+  }
+}
+
+export const badRequest = (text: string) => new MesosError(400, text);
+
+export function sendJson(res: Response, value: unknown): void {
+  res.status(200).type('application/json').send(stringifyJson(value));
+}
+
+export function sendOk(res: Response): void {
+  res.status(200).end();
+}
+
+/** libprocess' MethodNotAllowed. */
+export function onlyMethods(...methods: string[]): RequestHandler {
+  return (req, res, next) => {
+    if (methods.includes(req.method) || (req.method === 'HEAD' && methods.includes('GET'))) return next();
+    res
+      .status(405)
+      .set('Allow', methods.join(', '))
+      .type('text/plain')
+      .send(`Expecting one of { ${methods.map((m) => `'${m}'`).join(', ')} }, but received '${req.method}'`);
+  };
+}
+
+const STATUS: Record<ErrorCode, number> = { INVALID: 400, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, UNAVAILABLE: 503 };
+
+/** Errors on the Mesos endpoints, in Mesos' form. */
+export function mesosErrors(log: { error(obj: object, msg: string): void }): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (err instanceof MesosError) return void reply(res, err.status, err.message);
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e?.type === 'entity.too.large') return void reply(res, 413, 'Request body is too large');
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return void reply(res, 400, e.message ?? 'Bad request');
+    const mapped = toMaintError(err);
+    if (mapped instanceof MaintError) return void reply(res, STATUS[mapped.code], mapped.code === ErrorCode.FORBIDDEN ? '' : mapped.message);
+    log.error({ err, method: req.method, path: req.path }, 'request failed');
+    reply(res, 500, 'Internal error; see the API log');
+  };
+}
+
+function reply(res: Response, status: number, text: string): void {
+  res.status(status);
+  if (text) res.type('text/plain').send(text);
+  else res.end();
+}

@@ -1,0 +1,123 @@
+// Mesos' maintenance primitives as use cases: the schedule, machine down and up, the cluster's maintenance status.
+// One state with the native windows (the schedule entity); the Mesos endpoints and v1 calls share these.
+import { ErrorCode, MaintError } from '../domain/errors';
+import { machineKey, type MachineId } from '../domain/machine';
+import type { Answer, Unavailability } from '../domain/window';
+import type { ClusterDriver } from '../drivers/cluster-driver';
+import { toMaintError } from '../temporal/client';
+import { ANSWERS, parseAnswerValue, WINDOW } from '../temporal/search-attributes';
+import {
+  startMaintenance,
+  stopMaintenance,
+  updateMesosSchedule,
+  type MesosScheduleView,
+} from '../../workflows/messages';
+import type { ScheduleEntity } from './schedule-entity';
+
+export interface MesosWindow {
+  machines: MachineId[];
+  unavailability: Unavailability;
+}
+
+export interface InverseOfferStatus {
+  frameworkId: string;
+  answer: Answer;
+  atMs: number;
+}
+
+/** Mesos' ClusterStatus: DRAINING machines with their frameworks' answers, DOWN machines. */
+export interface ClusterStatus {
+  draining: { id: MachineId; statuses: InverseOfferStatus[] }[];
+  down: MachineId[];
+}
+
+export class MaintenanceService {
+  constructor(
+    private readonly schedule: ScheduleEntity,
+    private readonly driver: ClusterDriver,
+  ) {}
+
+  async view(): Promise<MesosScheduleView> {
+    return (await this.schedule.view()).mesos ?? { windows: [], machines: [] };
+  }
+
+  /** Replaces the schedule (Mesos' POST /maintenance/schedule). `denied`: the principal may not, answered after 400s. */
+  async update(windows: MesosWindow[], principal: string, denied: boolean): Promise<void> {
+    await this.call(() =>
+      this.schedule.client.workflow.executeUpdateWithStart(updateMesosSchedule, {
+        args: [{ windows, denied, createdBy: principal, createdAtMs: Date.now() }],
+        startWorkflowOperation: this.schedule.startOperation(),
+      }),
+    );
+  }
+
+  /** Machine DOWN (START_MAINTENANCE): DRAINING machines only. */
+  async down(machines: MachineId[], denied: boolean): Promise<void> {
+    const clusterMachines = await this.clusterMachines(machines);
+    await this.call(() =>
+      this.schedule.client.workflow.executeUpdateWithStart(startMaintenance, {
+        args: [{ machines, clusterMachines, ...(denied ? { deniedAt: 0 } : {}) }],
+        startWorkflowOperation: this.schedule.startOperation(),
+      }),
+    );
+  }
+
+  /** Machine UP (STOP_MAINTENANCE): DOWN machines only; they leave the schedule. */
+  async up(machines: MachineId[], denied: boolean): Promise<void> {
+    const clusterMachines = await this.clusterMachines(machines);
+    await this.call(() =>
+      this.schedule.client.workflow.executeUpdateWithStart(stopMaintenance, {
+        args: [{ machines, clusterMachines, ...(denied ? { deniedAt: 0 } : {}) }],
+        startWorkflowOperation: this.schedule.startOperation(),
+      }),
+    );
+  }
+
+  /**
+   * Mesos' maintenance status: modes from the schedule; frameworks' answers from the machines' MaintenanceAnswers
+   * search attribute, all of them in one visibility query (a moment behind the answers themselves).
+   */
+  async status(): Promise<ClusterStatus> {
+    const view = await this.view();
+    const draining = view.machines.filter((m) => m.mode === 'DRAINING');
+    const answers = new Map<string, InverseOfferStatus[]>();
+    if (draining.length) {
+      const query =
+        `WorkflowType = "machineWorkflow" AND ExecutionStatus = "Running" AND MaintenanceMode = "DRAINING" ` +
+        `AND WorkflowId STARTS_WITH "${this.schedule.ids.machinePrefix}" AND ${ANSWERS.name} IS NOT NULL`;
+      for await (const wf of this.schedule.client.workflow.list({ query, pageSize: 1000 })) {
+        const window = wf.typedSearchAttributes.get(WINDOW);
+        const values = wf.typedSearchAttributes.get(ANSWERS) ?? [];
+        const list = values.map(parseAnswerValue).filter((a): a is InverseOfferStatus => a !== undefined);
+        if (window && list.length) answers.set(`${window} ${wf.workflowId}`, list);
+      }
+    }
+    return {
+      draining: draining.map((m) => ({
+        id: m.id,
+        statuses: answers.get(`${m.windowId} ${this.schedule.ids.machine(m.id)}`) ?? [],
+      })),
+      down: view.machines.filter((m) => m.mode === 'DOWN').map((m) => m.id),
+    };
+  }
+
+  /**
+   * Which of these machines the cluster runs an agent on: Mesos knows them (UP) without any schedule, so bringing
+   * one down says "not in DRAINING mode" rather than "not part of a maintenance schedule".
+   */
+  private async clusterMachines(machines: MachineId[]): Promise<string[]> {
+    const wanted = new Set(machines.map(machineKey));
+    const cluster = await this.driver.listMachines().catch((err: Error) => {
+      throw new MaintError(ErrorCode.UNAVAILABLE, `the cluster cannot be reached: ${err.message}`);
+    });
+    return cluster.map((m) => machineKey(m.id)).filter((key) => wanted.has(key));
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toMaintError(err);
+    }
+  }
+}

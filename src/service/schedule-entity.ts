@@ -1,0 +1,40 @@
+// The schedule entity as services reach it: started on first use (update-with-start), read by query.
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { isNotFound } from '../domain/errors';
+import { WorkflowIds } from '../temporal/ids';
+import { toMaintError } from '../temporal/client';
+import { scheduleView, type ScheduleView } from '../../workflows/messages';
+import type { scheduleWorkflow, ScheduleSettings } from '../../workflows/schedule';
+
+export class ScheduleEntity {
+  readonly ids: WorkflowIds;
+
+  constructor(
+    readonly client: Client,
+    readonly taskQueue: string,
+    readonly settings: ScheduleSettings,
+  ) {
+    this.ids = new WorkflowIds(settings.instance);
+  }
+
+  /** The start half of an update-with-start: the schedule runs from the first change on. */
+  startOperation(): WithStartWorkflowOperation<typeof scheduleWorkflow> {
+    return new WithStartWorkflowOperation<typeof scheduleWorkflow>('scheduleWorkflow', {
+      workflowId: this.ids.schedule,
+      taskQueue: this.taskQueue,
+      args: [{ settings: this.settings }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  }
+
+  /** The schedule now; empty before anything was ever scheduled. */
+  async view(): Promise<ScheduleView> {
+    try {
+      return await this.client.workflow.getHandle(this.ids.schedule).query(scheduleView);
+    } catch (err) {
+      const mapped = toMaintError(err);
+      if (isNotFound(mapped)) return { windows: [], mesos: { windows: [], machines: [] } };
+      throw mapped;
+    }
+  }
+}

@@ -1,0 +1,165 @@
+// One agent an operator deactivated or drained (Mesos 1.9): DRAIN_AGENT → deactivated and DRAINING → (no task left)
+// DRAINED, or GONE with mark_gone; REACTIVATE_AGENT ends it. Refusals are update validators with Mesos' texts, so a
+// refused call changes nothing. The workflow lives while the agent is deactivated; reactivation or GONE ends it.
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { AgentMaintenance, DrainConfig } from '../src/domain/agent';
+import { ErrorCode } from '../src/domain/errors';
+import { agentView, deactivateAgent, drainAgent, reactivateAgent, type AgentInput } from './messages';
+
+const cluster = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+// Waits out the tasks' grace periods; heartbeats let a new worker take over quickly after a crash.
+const drain = proxyActivities<Activities>({
+  startToCloseTimeout: '24h',
+  heartbeatTimeout: '10s',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+
+const DEFAULT_MAX_HISTORY_EVENTS = 4_000;
+
+export async function agentWorkflow(input: AgentInput): Promise<AgentMaintenance> {
+  const a: AgentMaintenance = input.resume ?? { agentId: input.agentId, deactivated: false, gone: false, markingGone: false, history: [] };
+  /** Drains requested and drains carried out: a new DRAIN_AGENT while one runs sends the new config again. */
+  let requested = a.drain?.state === 'DRAINING' ? 1 : 0;
+  let done = 0;
+  let deactivate = false;
+  let reactivate = false;
+  const log = (what: string, detail?: string) => a.history.push({ atMs: Date.now(), what, ...(detail ? { detail } : {}) });
+
+  setHandler(agentView, () => a);
+
+  setHandler(
+    drainAgent,
+    ({ markGone, maxGracePeriodNs, atMs }) => {
+      a.deactivated = true;
+      // Draining again overwrites the config and goes back to DRAINING, as in Mesos.
+      a.drain = { state: 'DRAINING', config: { markGone, ...(maxGracePeriodNs === undefined ? {} : { maxGracePeriodNs }) } };
+      a.estimatedDrainStartMs = atMs;
+      requested++;
+      log('DRAINING', `max grace ${maxGracePeriodNs === undefined ? 'none' : `${maxGracePeriodNs} ns`}${markGone ? ', then mark gone' : ''}`);
+    },
+    {
+      validator: (_req: DrainConfig & { atMs: number }) => {
+        if (a.gone) throw invalid('Unknown agent');
+        if (a.markingGone) throw ApplicationFailure.create({ type: ErrorCode.CONFLICT, message: 'Agent is currently being marked gone', nonRetryable: true });
+      },
+    },
+  );
+
+  setHandler(
+    deactivateAgent,
+    () => {
+      if (!a.deactivated) log('deactivated');
+      a.deactivated = true;
+      deactivate = true;
+    },
+    {
+      validator: () => {
+        if (a.gone) throw invalid('Unknown agent');
+      },
+    },
+  );
+
+  setHandler(
+    reactivateAgent,
+    () => {
+      reactivate = true;
+    },
+    {
+      validator: () => {
+        if (!a.deactivated || reactivate) throw invalid('Agent is not deactivated');
+        if (a.drain?.state === 'DRAINING') throw invalid('Agent is still in the DRAINING state');
+      },
+    },
+  );
+
+  const key = (what: string) => `${input.agentId}/${workflowInfo().runId}/${what}`;
+
+  for (;;) {
+    setCurrentDetails(details(a));
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > (input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS)) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof agentWorkflow>({ ...input, resume: a });
+    }
+    await condition(() => deactivate || reactivate || requested > done);
+    if (deactivate) {
+      deactivate = false;
+      await cluster.deactivateAgent.executeWithOptions({ summary: `deactivate ${input.agentId}` }, [
+        { agentId: input.agentId, idempotencyKey: key('deactivate') },
+      ]);
+    }
+    if (requested > done) {
+      const round = requested;
+      const config = a.drain!.config;
+      const killed = await drain.drainAgent.executeWithOptions(
+        { summary: `drain ${input.agentId}: kill its tasks, wait until none is left` },
+        [
+          {
+            agentId: input.agentId,
+            maxGracePeriodMs: config.maxGracePeriodNs === undefined ? undefined : nanosToGraceMs(config.maxGracePeriodNs),
+            idempotencyKey: key(`drain-${round}`),
+          },
+        ],
+      );
+      done = round;
+      if (requested > done) continue; // drained again meanwhile: send the new config
+      log('no task left', `${killed.killed.length} tasks killed`);
+      if (config.markGone) {
+        a.markingGone = true;
+        setCurrentDetails(details(a));
+        await cluster.markAgentGone.executeWithOptions({ summary: `mark ${input.agentId} gone` }, [
+          { agentId: input.agentId, idempotencyKey: key('gone') },
+        ]);
+        a.markingGone = false;
+        a.gone = true;
+        a.drain = undefined;
+        log('GONE');
+        break;
+      }
+      a.drain = { ...a.drain!, state: 'DRAINED' };
+      log('DRAINED');
+    }
+    if (reactivate) {
+      await cluster.reactivateAgent.executeWithOptions({ summary: `reactivate ${input.agentId}` }, [
+        { agentId: input.agentId, idempotencyKey: key('reactivate') },
+      ]);
+      a.deactivated = false;
+      a.drain = undefined;
+      a.estimatedDrainStartMs = undefined;
+      log('reactivated');
+      break;
+    }
+  }
+  setCurrentDetails(details(a));
+  await condition(allHandlersFinished);
+  return a;
+}
+
+/** A grace period in whole milliseconds, rounded up (a task never gets less than asked); negative is none. */
+function nanosToGraceMs(ns: string): number {
+  const n = BigInt(ns);
+  if (n <= 0n) return 0;
+  return Number((n + 999_999n) / 1_000_000n);
+}
+
+function details(a: AgentMaintenance): string {
+  const state = a.gone ? 'GONE' : a.drain ? a.drain.state : a.deactivated ? 'deactivated' : 'active';
+  return [`**agent ${a.agentId}** is **${state}**`, '', ...a.history.slice(-10).map((h) => `- ${new Date(h.atMs).toISOString()} ${h.what}${h.detail ? `: ${h.detail}` : ''}`)].join('\n');
+}
+
+function invalid(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: ErrorCode.INVALID, message, nonRetryable: true });
+}
