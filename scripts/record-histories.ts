@@ -1,11 +1,13 @@
 // Records the histories the replay tests guard (test/replay/histories): runs every notable path of every workflow
 // type on a real dev server, through the real API, worker and simulator processes, then exports each run's history.
 //
-//   npm run record-histories            (starts its own dev server)
+//   npm run record-histories                                   (every scenario; starts its own dev server)
+//   RECORD_ONLY=mesos-schedule,agent-drain npm run record-histories   (only these, e.g. new paths)
 //   TEMPORAL_ADDRESS=… npm run record-histories
 //
-// Re-record only on purpose: the committed histories are what running maintenance looks like to the next version.
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// Histories are added, never replaced: the committed ones are what running maintenance looked like to earlier
+// versions, and every later version must still replay them. Delete one only on purpose.
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -41,6 +43,29 @@ async function machinePhase(stack: Stack, windowId: string, hostname: string, ph
     const res = await stack.api('GET', `/api/v1/windows/${windowId}`);
     return res.body?.machines?.find((m: any) => m.id.hostname === hostname)?.phase === phase ? true : undefined;
   });
+}
+
+async function mesos(stack: Stack, method: string, pathname: string, body?: unknown): Promise<void> {
+  const res = await stack.mesos(method, pathname, body, { Accept: 'application/json' });
+  if (res.status !== 200) throw new Error(`${method} ${pathname} failed: ${res.status} ${res.text}`);
+}
+
+/** The window a Mesos schedule POST created for a machine. */
+async function mesosWindowOf(stack: Stack, hostname: string): Promise<string> {
+  return stack.eventually(`the Mesos window of ${hostname}`, async () => {
+    const res = await stack.api('GET', '/api/v1/windows');
+    return res.body?.windows?.find((w: any) => w.origin === 'mesos' && w.machines.some((m: any) => m.id.hostname === hostname))?.id;
+  });
+}
+
+const mesosWindow = (machine: object, startNs: bigint, durationNs?: bigint) => ({
+  machine_ids: [machine],
+  unavailability: { start: { nanoseconds: startNs }, ...(durationNs === undefined ? {} : { duration: { nanoseconds: durationNs } }) },
+});
+
+async function agentState(stack: Stack, agentId: string): Promise<any> {
+  const res = await stack.mesos('POST', '/api/v1', { type: 'GET_AGENTS' }, { Accept: 'application/json' });
+  return res.json?.get_agents?.agents?.find((a: any) => a.agent_info.id.value === agentId);
 }
 
 const scenarios: Scenario[] = [
@@ -83,6 +108,71 @@ const scenarios: Scenario[] = [
     run: (s) => create(s, { machines: [sim(5), sim(7)], drainWithin: '2s', duration: '2s', policy: { maxParallel: 1 } }),
   },
   {
+    // Mesos: schedule (start already passed: nothing happens by itself), schedule again (re-offer), down, up.
+    name: 'mesos-schedule',
+    async run(s) {
+      const start = BigInt(Date.now() - 1_000) * 1_000_000n + 123n;
+      await mesos(s, 'POST', '/master/maintenance/schedule', { windows: [mesosWindow(sim(11), start, 3_600_000_000_000n)] });
+      const id = await mesosWindowOf(s, 'sim-11');
+      await machinePhase(s, id, 'sim-11', 'draining');
+      await pause(2_500);
+      await mesos(s, 'POST', '/master/maintenance/schedule', { windows: [mesosWindow(sim(11), start + 1_000_000_000n)] });
+      await pause(1_500);
+      await mesos(s, 'POST', '/master/machine/down', [sim(11)]);
+      await machinePhase(s, id, 'sim-11', 'down');
+      await mesos(s, 'POST', '/master/machine/up', [sim(11)]);
+      return id;
+    },
+  },
+  {
+    // Mesos: a machine left out of the next schedule goes back to UP.
+    name: 'mesos-left-out',
+    async run(s) {
+      await mesos(s, 'POST', '/api/v1', {
+        type: 'UPDATE_MAINTENANCE_SCHEDULE',
+        update_maintenance_schedule: { schedule: { windows: [mesosWindow(sim(3), BigInt(Date.now() + 3_600_000) * 1_000_000n)] } },
+      });
+      const id = await mesosWindowOf(s, 'sim-03');
+      await machinePhase(s, id, 'sim-03', 'draining');
+      await mesos(s, 'POST', '/master/maintenance/schedule', {});
+      return id;
+    },
+  },
+  {
+    // Mesos 1.9: drain an agent (tasks killed within max_grace_period), DRAINED, reactivate.
+    name: 'agent-drain',
+    async run(s) {
+      await mesos(s, 'POST', '/api/v1', {
+        type: 'DRAIN_AGENT',
+        drain_agent: { agent_id: { value: 'agent-sim-02' }, max_grace_period: { seconds: 1 } },
+      });
+      await s.eventually('agent-sim-02 DRAINED', async () =>
+        (await agentState(s, 'agent-sim-02'))?.drain_info?.state === 'DRAINED' ? true : undefined,
+      );
+      await mesos(s, 'POST', '/api/v1', { type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: 'agent-sim-02' } } });
+      return 'agent-drain';
+    },
+  },
+  {
+    name: 'agent-gone',
+    async run(s) {
+      await mesos(s, 'POST', '/api/v1', {
+        type: 'DRAIN_AGENT',
+        drain_agent: { agent_id: { value: 'agent-sim-13' }, mark_gone: true },
+      });
+      return 'agent-gone';
+    },
+  },
+  {
+    name: 'agent-deactivate',
+    async run(s) {
+      await mesos(s, 'POST', '/api/v1', { type: 'DEACTIVATE_AGENT', deactivate_agent: { agent_id: { value: 'agent-sim-14' } } });
+      await pause(1_000);
+      await mesos(s, 'POST', '/api/v1', { type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: 'agent-sim-14' } } });
+      return 'agent-deactivate';
+    },
+  },
+  {
     name: 'crash-and-resume',
     async run(s) {
       const id = await create(s, { machines: [sim(4)], drainWithin: '4s', duration: '2s' });
@@ -102,37 +192,49 @@ async function main(): Promise<void> {
     ? undefined
     : await startDevServer({ port: await freePort(), namespace: 'default', dbFile: path.join(dir, 'temporal.db') });
   if (server) process.env.TEMPORAL_ADDRESS = server.address;
-  const stack = await Stack.start({ machines: 12, checkInterval: '1s', taskGrace: '500ms' });
+  const stack = await Stack.start({ machines: 14, checkInterval: '1s', taskGrace: '500ms' });
+  const only = process.env.RECORD_ONLY?.split(',').map((n) => n.trim());
+  const client = await connectClient(process.env.TEMPORAL_ADDRESS!, 'default');
   try {
     const windows = new Map<string, string>();
-    for (const scenario of scenarios) {
+    for (const scenario of scenarios.filter((sc) => !only || only.includes(sc.name))) {
       windows.set(await scenario.run(stack), scenario.name);
       console.log(`started ${scenario.name}`);
     }
     for (const [id, name] of windows) {
+      if (name.startsWith('agent-')) {
+        await stack.eventually(`${name} to end`, async () => {
+          const agentId = { 'agent-drain': 'agent-sim-02', 'agent-gone': 'agent-sim-13', 'agent-deactivate': 'agent-sim-14' }[name]!;
+          const desc = await client.workflow.getHandle(`${stack.env.MAINT_INSTANCE}/agent/${agentId}`).describe();
+          return desc.status.name === 'COMPLETED' ? true : undefined;
+        }, 120_000);
+        continue;
+      }
       await stack.eventually(`${name} (${id}) to end`, async () => {
         const res = await stack.api('GET', `/api/v1/windows/${id}`);
         return res.body?.state === 'COMPLETED' || res.body?.state === 'CANCELLED' ? true : undefined;
       }, 120_000);
     }
-    const client = await connectClient(process.env.TEMPORAL_ADDRESS!, 'default');
     mkdirSync(OUT, { recursive: true });
-    for (const f of readdirSync(OUT)) if (f.endsWith('.json')) rmSync(path.join(OUT, f));
     const prefix = `${stack.env.MAINT_INSTANCE}/`;
     let count = 0;
     for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH "${prefix}"` })) {
       const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
       const windowId = /\/window\/(w-\d+)$/.exec(wf.workflowId)?.[1];
       const machineWindow = wf.searchAttributes?.MaintenanceWindow?.[0] as string | undefined;
-      const scenario = windows.get(windowId ?? machineWindow ?? '') ?? 'entity';
+      const agentScenario = { 'agent-sim-02': 'agent-drain', 'agent-sim-13': 'agent-gone', 'agent-sim-14': 'agent-deactivate' }[
+        /\/agent\/(.+)$/.exec(wf.workflowId)?.[1] ?? ''
+      ];
+      const scenario = agentScenario ?? windows.get(windowId ?? machineWindow ?? '') ?? 'entity';
+      if (only && !only.includes(scenario) && scenario !== 'entity') continue;
       const subject = wf.workflowId.slice(prefix.length).replace(/[^a-z0-9.-]+/gi, '_');
       const file = `${wf.type}--${scenario}--${subject}--${wf.runId.slice(-8)}.json`;
       writeFileSync(path.join(OUT, file), historyToJSON(history));
       count++;
     }
     console.log(`recorded ${count} histories in ${path.relative(projectRoot(), OUT)}`);
-    await client.connection.close();
   } finally {
+    await client.connection.close();
     await stack.stop();
     await server?.stop();
   }

@@ -17,11 +17,13 @@ beforeAll(async () => {
 
 test('there is a recorded history of every workflow type and every notable path', () => {
   const types = new Set(files.map((f) => f.split('--')[0]));
-  expect([...types].sort()).toEqual(['frameworksWorkflow', 'machineWorkflow', 'scheduleWorkflow', 'windowWorkflow']);
+  expect([...types].sort()).toEqual(['agentWorkflow', 'frameworksWorkflow', 'machineWorkflow', 'scheduleWorkflow', 'windowWorkflow']);
   const paths = new Set(files.filter((f) => f.startsWith('machineWorkflow')).map((f) => f.split('--')[1]));
-  for (const p of ['cooperative-drain', 'escalation', 'extension', 'cancellation', 'down-up', 'notify-then-down', 'paced', 'crash-and-resume']) {
+  for (const p of ['cooperative-drain', 'escalation', 'extension', 'cancellation', 'down-up', 'notify-then-down', 'paced', 'crash-and-resume', 'mesos-schedule', 'mesos-left-out']) {
     expect(paths).toContain(p);
   }
+  const agentPaths = new Set(files.filter((f) => f.startsWith('agentWorkflow')).map((f) => f.split('--')[1]));
+  expect([...agentPaths].sort()).toEqual(['agent-deactivate', 'agent-drain', 'agent-gone']);
 });
 
 test.each(files)('%s replays', async (file) => {
