@@ -35,14 +35,18 @@ export async function agentWorkflow(input: AgentInput): Promise<AgentMaintenance
   let requested = a.drain?.state === 'DRAINING' ? 1 : 0;
   let done = 0;
   let deactivate = false;
-  let reactivate = false;
+  /** A reactivation in progress: it is applied before any later call, as Mesos' master serialises them. */
+  let reactivating = false;
+  let calls = 0;
   const log = (what: string, detail?: string) => a.history.push({ atMs: Date.now(), what, ...(detail ? { detail } : {}) });
+  const key = (what: string) => `${input.agentId}/${workflowInfo().runId}/${what}-${++calls}`;
 
   setHandler(agentView, () => a);
 
   setHandler(
     drainAgent,
-    ({ markGone, maxGracePeriodNs, atMs }) => {
+    async ({ markGone, maxGracePeriodNs, atMs }) => {
+      await condition(() => !reactivating);
       a.deactivated = true;
       // Draining again overwrites the config and goes back to DRAINING, as in Mesos.
       a.drain = { state: 'DRAINING', config: { markGone, ...(maxGracePeriodNs === undefined ? {} : { maxGracePeriodNs }) } };
@@ -60,7 +64,8 @@ export async function agentWorkflow(input: AgentInput): Promise<AgentMaintenance
 
   setHandler(
     deactivateAgent,
-    () => {
+    async () => {
+      await condition(() => !reactivating);
       if (!a.deactivated) log('deactivated');
       a.deactivated = true;
       deactivate = true;
@@ -72,29 +77,43 @@ export async function agentWorkflow(input: AgentInput): Promise<AgentMaintenance
     },
   );
 
+  // Answered once the agent is active again, so that what an operator reads next is true (Mesos clears the flags
+  // before it answers).
   setHandler(
     reactivateAgent,
-    () => {
-      reactivate = true;
+    async () => {
+      reactivating = true;
+      try {
+        await cluster.reactivateAgent.executeWithOptions({ summary: `reactivate ${input.agentId}` }, [
+          { agentId: input.agentId, idempotencyKey: key('reactivate') },
+        ]);
+        a.deactivated = false;
+        a.drain = undefined;
+        a.estimatedDrainStartMs = undefined;
+        log('reactivated');
+      } finally {
+        reactivating = false;
+      }
     },
     {
       validator: () => {
-        if (!a.deactivated || reactivate) throw invalid('Agent is not deactivated');
+        if (!a.deactivated || reactivating) throw invalid('Agent is not deactivated');
         if (a.drain?.state === 'DRAINING') throw invalid('Agent is still in the DRAINING state');
       },
     },
   );
 
-  const key = (what: string) => `${input.agentId}/${workflowInfo().runId}/${what}`;
+  const idle = () => !a.deactivated && !reactivating && !deactivate && requested === done;
 
-  for (;;) {
+  while (!a.gone) {
     setCurrentDetails(details(a));
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > (input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS)) {
       await condition(allHandlersFinished);
       return continueAsNew<typeof agentWorkflow>({ ...input, resume: a });
     }
-    await condition(() => deactivate || reactivate || requested > done);
+    await condition(() => deactivate || requested > done || (idle() && allHandlersFinished()));
+    if (idle()) break; // reactivated, nothing else asked: the agent's maintenance is over
     if (deactivate) {
       deactivate = false;
       await cluster.deactivateAgent.executeWithOptions({ summary: `deactivate ${input.agentId}` }, [
@@ -110,7 +129,7 @@ export async function agentWorkflow(input: AgentInput): Promise<AgentMaintenance
           {
             agentId: input.agentId,
             maxGracePeriodMs: config.maxGracePeriodNs === undefined ? undefined : nanosToGraceMs(config.maxGracePeriodNs),
-            idempotencyKey: key(`drain-${round}`),
+            idempotencyKey: key('drain'),
           },
         ],
       );
@@ -127,20 +146,10 @@ export async function agentWorkflow(input: AgentInput): Promise<AgentMaintenance
         a.gone = true;
         a.drain = undefined;
         log('GONE');
-        break;
+      } else {
+        a.drain = { ...a.drain!, state: 'DRAINED' };
+        log('DRAINED');
       }
-      a.drain = { ...a.drain!, state: 'DRAINED' };
-      log('DRAINED');
-    }
-    if (reactivate) {
-      await cluster.reactivateAgent.executeWithOptions({ summary: `reactivate ${input.agentId}` }, [
-        { agentId: input.agentId, idempotencyKey: key('reactivate') },
-      ]);
-      a.deactivated = false;
-      a.drain = undefined;
-      a.estimatedDrainStartMs = undefined;
-      log('reactivated');
-      break;
     }
   }
   setCurrentDetails(details(a));

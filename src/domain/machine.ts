@@ -41,6 +41,12 @@ export function machineJson(id: MachineId): string {
   return JSON.stringify(out);
 }
 
+/** A MachineID as Mesos streams it into some texts (type_utils.cpp operator<<): `host (ip)`, `host`, `(ip)`. */
+export function machineStreamText(id: MachineId): string {
+  if (id.hostname !== undefined && id.ip !== undefined) return `${id.hostname} (${id.ip})`;
+  return id.hostname !== undefined ? id.hostname : `(${id.ip ?? ''})`;
+}
+
 /** Short human form for summaries and logs: `sim-01 (192.0.2.1)`. */
 export function machineLabel(id: MachineId): string {
   if (id.hostname && id.ip) return `${id.hostname} (${id.ip})`;

@@ -3,7 +3,7 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { AgentMaintenance, DrainConfig } from '../domain/agent';
 import { ErrorCode, isNotFound, MaintError } from '../domain/errors';
-import { machineJson, machineKey } from '../domain/machine';
+import { machineKey, machineStreamText } from '../domain/machine';
 import type { ClusterAgent, ClusterDriver } from '../drivers/cluster-driver';
 import { toMaintError } from '../temporal/client';
 import { agentView, deactivateAgent, drainAgent, reactivateAgent } from '../../workflows/messages';
@@ -54,7 +54,7 @@ export class AgentService {
       if (scheduled) {
         throw new MaintError(
           ErrorCode.INVALID,
-          `Agent ${agentId} is part of a maintenance schedule under Machine ${machineJson(scheduled)}`,
+          `Agent ${agentId} is part of a maintenance schedule under Machine ${machineStreamText(scheduled)}`,
         );
       }
     }

@@ -13,6 +13,8 @@ export class ScheduleEntity {
     readonly client: Client,
     readonly taskQueue: string,
     readonly settings: ScheduleSettings,
+    /** Continue-as-new past this many events (tests set it low to exercise it). */
+    private readonly maxHistoryEvents?: number,
   ) {
     this.ids = new WorkflowIds(settings.instance);
   }
@@ -22,7 +24,7 @@ export class ScheduleEntity {
     return new WithStartWorkflowOperation<typeof scheduleWorkflow>('scheduleWorkflow', {
       workflowId: this.ids.schedule,
       taskQueue: this.taskQueue,
-      args: [{ settings: this.settings }],
+      args: [{ settings: this.settings, ...(this.maxHistoryEvents ? { maxHistoryEvents: this.maxHistoryEvents } : {}) }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
   }

@@ -32,6 +32,7 @@ export interface HarnessOptions {
   frameworks?: Record<string, Behaviour>;
   checkIntervalMs?: number;
   machineMaxHistoryEvents?: number;
+  scheduleMaxHistoryEvents?: number;
 }
 
 const HOUR = 3_600_000;
@@ -67,11 +68,16 @@ export class Harness {
     this.fleet = new Fleet({ taskGracePeriodMs: 0, ...options.fleet });
     this.behaviours = options.frameworks ?? { mover: 'mover', decliner: 'decliner', silent: 'silent' };
     this.frameworks = new FrameworkService(env.client, this.taskQueue, this.ids);
-    this.schedule = new ScheduleEntity(env.client, this.taskQueue, {
-      instance: this.ids.instance,
-      checkIntervalMs: options.checkIntervalMs ?? 60_000,
-      machineMaxHistoryEvents: options.machineMaxHistoryEvents,
-    });
+    this.schedule = new ScheduleEntity(
+      env.client,
+      this.taskQueue,
+      {
+        instance: this.ids.instance,
+        checkIntervalMs: options.checkIntervalMs ?? 60_000,
+        machineMaxHistoryEvents: options.machineMaxHistoryEvents,
+      },
+      options.scheduleMaxHistoryEvents,
+    );
     this.windows = new WindowService(this.schedule);
     this.maintenance = new MaintenanceService(this.schedule, new FleetDriver(this.fleet));
   }
