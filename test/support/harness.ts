@@ -33,6 +33,8 @@ export interface HarnessOptions {
   checkIntervalMs?: number;
   machineMaxHistoryEvents?: number;
   scheduleMaxHistoryEvents?: number;
+  /** What Mesos-posted windows do on their own (MAINT_MESOS_POLICY); Mesos' nothing when absent. */
+  mesosPolicy?: Policy;
 }
 
 const HOUR = 3_600_000;
@@ -75,6 +77,7 @@ export class Harness {
         instance: this.ids.instance,
         checkIntervalMs: options.checkIntervalMs ?? 60_000,
         machineMaxHistoryEvents: options.machineMaxHistoryEvents,
+        ...(options.mesosPolicy ? { mesosPolicy: options.mesosPolicy } : {}),
       },
       options.scheduleMaxHistoryEvents,
     );

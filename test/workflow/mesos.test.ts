@@ -1,6 +1,7 @@
 // Mesos' maintenance primitives on the time-skipping server: a schedule posted the Mesos way changes no mode on its
 // own however much time passes; down, up, a new schedule and one that leaves a machine out do what Mesos does.
 import { ErrorCode, MaintError } from '../../src/domain/errors';
+import { DEFAULT_POLICY } from '../../src/domain/policy';
 import { fromNanos } from '../../src/domain/unavailability';
 import { simMachine as sim } from '../support/harness';
 import { timeSkippingSuite } from '../support/time-skipping';
@@ -65,25 +66,32 @@ test('a Mesos window changes no mode on its own; down and up are the operator’
 test('a new schedule re-offers with the new unavailability and wipes answers; a machine left out goes back UP', async () => {
   const h = suite.harness();
   await h.run(async () => {
-    await h.maintenance.update([{ machines: [sim(2)], unavailability: await inHours(h, 1) }], 'operator', false);
-    await until(h, 'first answers', async () => (await machineOf(h, 2)).answers.length === 2);
+    // sim-06 hosts mover (moves away and accepts), decliner (declines) and silent (never answers) tasks.
+    await h.maintenance.update([{ machines: [sim(6)], unavailability: await inHours(h, 1) }], 'operator', false);
+    await until(h, 'first answers', async () => (await machineOf(h, 6)).answers.length === 2);
 
     const moved = await inHours(h, 3);
-    await h.maintenance.update([{ machines: [sim(2)], unavailability: moved }], 'operator', false);
-    await until(h, 'answers to the new offer', async () => {
-      const m = await machineOf(h, 2);
-      return m.unavailability.startMs === moved.startMs && m.answers.length === 2 && h.eventsOf('decliner', 'INVERSE_OFFERS').length === 2;
+    await h.maintenance.update([{ machines: [sim(6)], unavailability: moved }], 'operator', false);
+    await until(h, 'answers to the new offers', async () => {
+      const m = await machineOf(h, 6);
+      return m.unavailability.startMs === moved.startMs && m.answers.length === 1 && h.eventsOf('silent', 'INVERSE_OFFERS').length === 2;
     });
-    expect(h.eventsOf('decliner', 'RESCIND_INVERSE_OFFER')).toHaveLength(1);
-    const second = h.eventsOf('decliner', 'INVERSE_OFFERS')[1].event as any;
-    expect(second.inverse_offers.inverse_offers[0].unavailability.start.nanoseconds).toBe(BigInt(moved.exact!.startNs));
+    // Answers to the old unavailability are wiped: mover (its task gone) is not asked again and its ACCEPT is
+    // gone; decliner answered the new offer; silent's unanswered offer was rescinded and made again.
+    expect((await machineOf(h, 6)).answers).toEqual([expect.objectContaining({ frameworkId: 'decliner', answer: 'DECLINE' })]);
+    expect(h.eventsOf('silent', 'RESCIND_INVERSE_OFFER')).toHaveLength(1);
+    expect(h.eventsOf('mover', 'INVERSE_OFFERS')).toHaveLength(1);
+    for (const framework of ['decliner', 'silent']) {
+      const second = h.eventsOf(framework, 'INVERSE_OFFERS')[1].event as any;
+      expect(second.inverse_offers.inverse_offers[0].unavailability.start.nanoseconds).toBe(BigInt(moved.exact!.startNs));
+    }
     // Still one window: the machine kept its window and mode.
-    expect((await h.maintenance.view()).machines).toEqual([{ id: sim(2), mode: 'DRAINING', windowId: 'w-1' }]);
+    expect((await h.maintenance.view()).machines).toEqual([{ id: sim(6), mode: 'DRAINING', windowId: 'w-1' }]);
 
     await h.maintenance.update([], 'operator', false);
     expect((await h.maintenance.view()).machines).toEqual([]);
     expect((await h.windowResult('w-1')).state).toBe('COMPLETED');
-    expect((await machineOf(h, 2)).mode).toBe('UP');
+    expect((await machineOf(h, 6)).mode).toBe('UP');
     expect(h.fleet.stats().kills).toEqual({});
   });
 });
@@ -117,5 +125,18 @@ test('the schedule refuses what Mesos refuses and keeps its state across continu
       { id: sim(3), mode: 'DOWN', windowId: 'w-1' },
     ]);
     expect(view.windows).toEqual([{ machines: [sim(1), sim(3)], unavailability: u }]);
+  });
+});
+
+test('with a default policy configured (MAINT_MESOS_POLICY), a Mesos window runs on its own like a native one', async () => {
+  const h = suite.harness({ mesosPolicy: DEFAULT_POLICY });
+  await h.run(async () => {
+    const unavailability = await inHours(h, 1);
+    await h.maintenance.update([{ machines: [sim(6)], unavailability }], 'operator', false);
+    expect((await h.windowResult('w-1')).state).toBe('COMPLETED');
+    const machine = await machineOf(h, 6);
+    expect(machine.mode).toBe('UP');
+    expect(Object.values(h.fleet.stats().kills)).toEqual([1, 1]); // hard drain at the deadline
+    expect((await h.maintenance.view()).machines).toEqual([]);
   });
 });
