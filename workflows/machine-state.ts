@@ -124,6 +124,9 @@ export class MachineState {
   get deadlineMs(): number {
     return this.s.deadlineMs;
   }
+  get unavailability(): Unavailability {
+    return this.s.unavailability;
+  }
   get upAtMs(): number | undefined {
     return this.s.upAtMs;
   }

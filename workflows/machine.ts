@@ -102,7 +102,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       reportedAnswers = JSON.stringify(m.answers);
       if (m.mode !== reportedMode) {
         reportedMode = m.mode;
-        sent.push(schedule.signal(machineModeChanged, { windowId: m.windowId, machineKey: m.key, mode: m.mode }));
+        const change = { windowId: m.windowId, machineKey: m.key, mode: m.mode, machine: m.machine, unavailability: m.unavailability };
+        sent.push(schedule.signal(machineModeChanged, change));
       }
     }
     // Window and schedule only mirror progress; a machine goes on even if their workflows were terminated by hand.

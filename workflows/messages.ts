@@ -65,9 +65,14 @@ export const updateMesosSchedule = defineUpdate<void, [PostedSchedule]>('updateM
 export const startMaintenance = defineUpdate<void, [MaintenanceRequest]>('startMaintenance');
 export const stopMaintenance = defineUpdate<void, [MaintenanceRequest]>('stopMaintenance');
 /** A machine workflow tells the schedule it went DOWN or back UP. */
-export const machineModeChanged = defineSignal<[{ windowId: string; machineKey: string; mode: MachineMode }]>(
-  'machineModeChanged',
-);
+export interface ModeChange {
+  windowId: string;
+  machineKey: string;
+  mode: MachineMode;
+  machine?: MachineId;
+  unavailability?: Unavailability;
+}
+export const machineModeChanged = defineSignal<[ModeChange]>('machineModeChanged');
 
 /** Reserves the machines for a new window and starts its workflow; rejected (nothing changes) on any conflict. */
 export const createWindow = defineUpdate<WindowSpec, [NewWindow]>('createWindow');

@@ -316,11 +316,20 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
 
   // ---- what machines report --------------------------------------------------------------------------------------
 
-  setHandler(machineModeChanged, ({ windowId, machineKey: key, mode }) => {
+  setHandler(machineModeChanged, ({ windowId, machineKey: key, mode, machine, unavailability }) => {
     const entry = entries.get(key);
-    if (!entry || entry.windowId !== windowId) return; // about a maintenance the schedule has moved past
-    if (mode === 'DOWN') entry.mode = 'DOWN';
-    else if (mode === 'UP') leave(key, entry);
+    if (entry?.windowId === windowId) {
+      if (mode === 'DOWN') entry.mode = 'DOWN';
+      else if (mode === 'UP') leave(key, entry);
+      return;
+    }
+    // Went DOWN by itself (a hard drain already under way) after a schedule POST had left it out: it is DOWN, so it
+    // is back in the schedule, in a window of its own, until an operator brings it up.
+    if (!entry && mode === 'DOWN' && reservedBy.get(key) === windowId && machine && unavailability) {
+      entries.set(key, { id: machine, windowId, mode: 'DOWN', slot: slots.length });
+      slots.push({ machines: [machine], unavailability });
+      seen.delete(key);
+    }
   });
 
   setHandler(machineReleased, ({ windowId, machineKey: key }) => {
