@@ -23,7 +23,7 @@ import { startDevServer } from '../src/temporal/dev-server';
 
 const MACHINES = Number(process.env.BENCH_MACHINES ?? 10_000);
 const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 1_000);
-const CHECK_INTERVAL = process.env.BENCH_CHECK_INTERVAL ?? '5m';
+const CHECK_INTERVAL = process.env.BENCH_CHECK_INTERVAL ?? '30m';
 const MAIN = path.join(projectRoot(), 'dist', 'src', 'main.js');
 
 async function main(): Promise<void> {
@@ -92,7 +92,9 @@ async function main(): Promise<void> {
       for (let i = 0; i < 5; i++) {
         const t = performance.now();
         const r = await fetch(`${api}${pathname}`);
-        size = (await r.text()).length;
+        const text = await r.text();
+        if (r.status !== 200) throw new Error(`${name} answered ${r.status}: ${text.slice(0, 300)}`);
+        size = text.length;
         times.push(performance.now() - t);
       }
       times.sort((a, b) => a - b);

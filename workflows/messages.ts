@@ -27,20 +27,22 @@ export interface ScheduledWindow {
   reserved: string[];
 }
 
-/**
- * The schedule as Mesos sees it (one state with the native windows): its windows in order, each with the machines
- * as they were posted, and every machine still in maintenance with its mode.
- */
 export interface ScheduleView {
   windows: ScheduledWindow[];
-  /** Absent when read from a schedule run started before maint had Mesos endpoints. */
-  mesos?: MesosScheduleView;
 }
 
+/**
+ * The schedule as Mesos sees it (one state with the native windows), compact because it is read whole at 10,000
+ * machines and a query answer must stay under Temporal's 2 MB: its windows in order with the machines still in
+ * maintenance as they were posted, which of them are DOWN (the rest are DRAINING; UP machines are not in it), and the
+ * spelling Mesos' status uses where it differs from the posted one (the spelling a machine was first scheduled with).
+ */
 export interface MesosScheduleView {
   windows: { machines: MachineId[]; unavailability: Unavailability }[];
-  /** DRAINING and DOWN machines (UP ones are not listed, as in Mesos), with the spelling they were first seen with. */
-  machines: { id: MachineId; mode: 'DRAINING' | 'DOWN'; windowId: string }[];
+  /** Keys (machineKey) of the DOWN machines. */
+  down: string[];
+  /** First-seen spellings that differ from the posted ones, by key. */
+  firstSpelling: Record<string, MachineId>;
 }
 
 /** A posted Mesos schedule, validated by Mesos' stateless rules; the workflow checks the rules that need state. */
@@ -78,6 +80,7 @@ export const machineModeChanged = defineSignal<[ModeChange]>('machineModeChanged
 export const createWindow = defineUpdate<WindowSpec, [NewWindow]>('createWindow');
 export const machineReleased = defineSignal<[{ windowId: string; machineKey: string }]>('machineReleased');
 export const scheduleView = defineQuery<ScheduleView>('scheduleView');
+export const mesosScheduleView = defineQuery<MesosScheduleView>('mesosScheduleView');
 
 // ---- window workflow (maint-window/<id>) --------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ import {
   createWindow,
   machineModeChanged,
   machineReleased,
+  mesosScheduleView,
   scheduleView,
   startMaintenance,
   stopMaintenance,
@@ -118,18 +119,25 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
     if (seen.size > MAX_SEEN) seen.delete(seen.keys().next().value!);
   };
 
-  setHandler(scheduleView, () => ({
-    windows: [...windows.values()],
-    mesos: {
-      windows: slots
-        .map((slot, i) => ({
-          machines: slot.machines.filter((id) => entries.get(machineKey(id))?.slot === i),
-          unavailability: slot.unavailability,
-        }))
-        .filter((w) => w.machines.length > 0),
-      machines: [...entries.values()].map(({ id, mode, windowId }) => ({ id, mode, windowId })),
-    },
-  }));
+  setHandler(scheduleView, () => ({ windows: [...windows.values()] }));
+  setHandler(mesosScheduleView, () => {
+    const down: string[] = [];
+    const firstSpelling: Record<string, MachineId> = {};
+    const out = slots
+      .map((slot, i) => ({
+        machines: slot.machines.filter((id) => {
+          const key = machineKey(id);
+          const entry = entries.get(key);
+          if (entry?.slot !== i) return false;
+          if (entry.mode === 'DOWN') down.push(key);
+          if (machineJson(entry.id) !== machineJson(id)) firstSpelling[key] = entry.id;
+          return true;
+        }),
+        unavailability: slot.unavailability,
+      }))
+      .filter((w) => w.machines.length > 0);
+    return { windows: out, down, firstSpelling };
+  });
 
   setHandler(
     createWindow,

@@ -48,9 +48,9 @@ export class AgentService {
   async drain(agentId: string, config: DrainConfig, may: AgentPermissions): Promise<void> {
     const agent = await this.registered(agentId);
     if (agent) {
-      const view = (await this.schedule.view()).mesos;
+      const view = await this.schedule.view();
       const key = machineKey(agent.machine);
-      const scheduled = view?.windows.flatMap((w) => w.machines).find((m) => machineKey(m) === key);
+      const scheduled = view.windows.flatMap((w) => w.machines).find((m) => machineKey(m) === key);
       if (scheduled) {
         throw new MaintError(
           ErrorCode.INVALID,

@@ -5,7 +5,7 @@ import { machineKey, type MachineId } from '../domain/machine';
 import type { Answer, Unavailability } from '../domain/window';
 import type { ClusterDriver } from '../drivers/cluster-driver';
 import { toMaintError } from '../temporal/client';
-import { ANSWERS, parseAnswerValue, WINDOW } from '../temporal/search-attributes';
+import { ANSWERS, parseAnswerValue } from '../temporal/search-attributes';
 import {
   startMaintenance,
   stopMaintenance,
@@ -37,8 +37,8 @@ export class MaintenanceService {
     private readonly driver: ClusterDriver,
   ) {}
 
-  async view(): Promise<MesosScheduleView> {
-    return (await this.schedule.view()).mesos ?? { windows: [], machines: [] };
+  view(): Promise<MesosScheduleView> {
+    return this.schedule.view();
   }
 
   /** Replaces the schedule (Mesos' POST /maintenance/schedule). `denied`: the principal may not, answered after 400s. */
@@ -79,25 +79,31 @@ export class MaintenanceService {
    */
   async status(): Promise<ClusterStatus> {
     const view = await this.view();
-    const draining = view.machines.filter((m) => m.mode === 'DRAINING');
+    const down = new Set(view.down);
+    const draining: MachineId[] = [];
+    const downIds: MachineId[] = [];
+    for (const w of view.windows) {
+      for (const posted of w.machines) {
+        const key = machineKey(posted);
+        const id = view.firstSpelling[key] ?? posted;
+        (down.has(key) ? downIds : draining).push(id);
+      }
+    }
     const answers = new Map<string, InverseOfferStatus[]>();
     if (draining.length) {
+      // A DRAINING machine's running workflow is its current maintenance (an older one is UP by then).
       const query =
         `WorkflowType = "machineWorkflow" AND ExecutionStatus = "Running" AND MaintenanceMode = "DRAINING" ` +
         `AND WorkflowId STARTS_WITH "${this.schedule.ids.machinePrefix}" AND ${ANSWERS.name} IS NOT NULL`;
       for await (const wf of this.schedule.client.workflow.list({ query, pageSize: 1000 })) {
-        const window = wf.typedSearchAttributes.get(WINDOW);
         const values = wf.typedSearchAttributes.get(ANSWERS) ?? [];
         const list = values.map(parseAnswerValue).filter((a): a is InverseOfferStatus => a !== undefined);
-        if (window && list.length) answers.set(`${window} ${wf.workflowId}`, list);
+        if (list.length) answers.set(wf.workflowId, list);
       }
     }
     return {
-      draining: draining.map((m) => ({
-        id: m.id,
-        statuses: answers.get(`${m.windowId} ${this.schedule.ids.machine(m.id)}`) ?? [],
-      })),
-      down: view.machines.filter((m) => m.mode === 'DOWN').map((m) => m.id),
+      draining: draining.map((id) => ({ id, statuses: answers.get(this.schedule.ids.machine(id)) ?? [] })),
+      down: downIds,
     };
   }
 

@@ -3,7 +3,7 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { isNotFound } from '../domain/errors';
 import { WorkflowIds } from '../temporal/ids';
 import { toMaintError } from '../temporal/client';
-import { scheduleView, type ScheduleView } from '../../workflows/messages';
+import { mesosScheduleView, type MesosScheduleView } from '../../workflows/messages';
 import type { scheduleWorkflow, ScheduleSettings } from '../../workflows/schedule';
 
 export class ScheduleEntity {
@@ -29,13 +29,13 @@ export class ScheduleEntity {
     });
   }
 
-  /** The schedule now; empty before anything was ever scheduled. */
-  async view(): Promise<ScheduleView> {
+  /** The schedule as Mesos sees it now; empty before anything was ever scheduled. */
+  async view(): Promise<MesosScheduleView> {
     try {
-      return await this.client.workflow.getHandle(this.ids.schedule).query(scheduleView);
+      return await this.client.workflow.getHandle(this.ids.schedule).query(mesosScheduleView);
     } catch (err) {
       const mapped = toMaintError(err);
-      if (isNotFound(mapped)) return { windows: [], mesos: { windows: [], machines: [] } };
+      if (isNotFound(mapped)) return { windows: [], down: [], firstSpelling: {} };
       throw mapped;
     }
   }

@@ -131,3 +131,14 @@ test('the v1 operator API answers the same state in its envelopes', async () => 
   expect((await call({ type: 'STOP_MAINTENANCE', stop_maintenance: { machines: [m3] } })).status).toBe(200);
   expect((await call({ type: 'GET_MAINTENANCE_STATUS' })).json.get_maintenance_status).toEqual({ status: {} });
 }, 60_000);
+
+test('status lists a machine with the spelling it was first scheduled with; the schedule as last posted', async () => {
+  const start = 1443830400000000000n;
+  const upper = { hostname: 'SIM-04', ip: '192.0.2.4' };
+  const lower = { hostname: 'sim-04', ip: '192.0.2.4' };
+  expect((await stack.mesos('POST', '/master/maintenance/schedule', schedule({ machines: [upper], start }))).status).toBe(200);
+  expect((await stack.mesos('POST', '/master/maintenance/schedule', schedule({ machines: [lower], start }))).status).toBe(200);
+  expect((await stack.mesos('GET', '/master/maintenance/schedule')).json.windows[0].machine_ids).toEqual([lower]);
+  expect((await stack.mesos('GET', '/master/maintenance/status')).json.draining_machines.map((m: any) => m.id)).toEqual([upper]);
+  expect((await stack.mesos('POST', '/master/maintenance/schedule', {})).status).toBe(200);
+}, 60_000);
