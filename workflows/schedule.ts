@@ -81,6 +81,8 @@ interface MesosState {
   /** Machines Mesos would still know as UP (scheduled once, since removed). */
   seen: [string, MachineId][];
   outbox: Effect[];
+  /** Machines a schedule POST left out, by the window they were in, until their workflow ends. */
+  leftOut?: [string, string][];
 }
 
 export interface ScheduleInput {
@@ -111,6 +113,7 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
   const entries = new Map<string, Entry>(mesos?.entries ?? []);
   const seen = new Map<string, MachineId>(mesos?.seen ?? []);
   const outbox: Effect[] = mesos?.outbox ?? [];
+  const leftOut = new Map<string, string>(mesos?.leftOut ?? []);
 
   const leave = (key: string, entry: Entry): void => {
     entries.delete(key);
@@ -219,6 +222,7 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
       for (const [key, entry] of [...entries]) {
         if (posted.has(key)) continue;
         leave(key, entry);
+        leftOut.set(key, entry.windowId);
         outbox.push({ kind: 'command', windowId: entry.windowId, machineKey: key, command: { type: 'cancel' } });
       }
       // Still in: they keep their mode and window, take the new unavailability, and are re-offered (Mesos wipes
@@ -333,7 +337,8 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
     }
     // Went DOWN by itself (a hard drain already under way) after a schedule POST had left it out: it is DOWN, so it
     // is back in the schedule, in a window of its own, until an operator brings it up.
-    if (!entry && mode === 'DOWN' && reservedBy.get(key) === windowId && machine && unavailability) {
+    if (!entry && mode === 'DOWN' && leftOut.get(key) === windowId && machine && unavailability) {
+      leftOut.delete(key);
       entries.set(key, { id: machine, windowId, mode: 'DOWN', slot: slots.length });
       slots.push({ machines: [machine], unavailability });
       seen.delete(key);
@@ -342,6 +347,7 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
 
   setHandler(machineReleased, ({ windowId, machineKey: key }) => {
     if (reservedBy.get(key) === windowId) reservedBy.delete(key);
+    if (leftOut.get(key) === windowId) leftOut.delete(key);
     const entry = entries.get(key);
     if (entry?.windowId === windowId) leave(key, entry);
     const w = windows.get(windowId);
@@ -420,7 +426,7 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
     resume: {
       nextWindow,
       windows: [...windows.values()],
-      mesos: { slots: compact, entries: [...entries], seen: [...seen], outbox },
+      mesos: { slots: compact, entries: [...entries], seen: [...seen], outbox, leftOut: [...leftOut] },
     },
   });
 }

@@ -127,19 +127,31 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
 
   setHandler(windowView, view);
 
-  // Commands from the schedule (Mesos endpoints) reach a machine once its workflow has started.
+  // Commands from the schedule (Mesos endpoints) reach a machine once its workflow has started, each machine's in the
+  // order they were given (a down then an up must not arrive as an up then a down). One forwarding loop at a time.
   const started = new Set<string>();
-  const queued: { machineKey: string; command: MachineCommand }[] = [];
+  let queued: { machineKey: string; command: MachineCommand }[] = [];
+  let forwarding = false;
   const forward = async (): Promise<void> => {
-    const ready = queued.filter((c) => started.has(c.machineKey));
-    if (ready.length === 0) return;
-    queued.splice(0, queued.length, ...queued.filter((c) => !started.has(c.machineKey)));
-    await Promise.all(
-      ready.map(({ machineKey: key, command }) => {
-        const entry = machines.get(key);
-        return entry ? getExternalWorkflowHandle(ids.machine(entry.id)).signal(machineCommand, command).catch(() => undefined) : undefined;
-      }),
-    );
+    if (forwarding) return; // the running loop takes what was just queued
+    forwarding = true;
+    try {
+      for (;;) {
+        const ready = queued.filter((c) => started.has(c.machineKey));
+        if (ready.length === 0) return;
+        queued = queued.filter((c) => !started.has(c.machineKey));
+        const byMachine = new Map<string, MachineCommand[]>();
+        for (const c of ready) byMachine.set(c.machineKey, [...(byMachine.get(c.machineKey) ?? []), c.command]);
+        await Promise.all(
+          [...byMachine].map(async ([key, commands]) => {
+            const handle = getExternalWorkflowHandle(ids.machine(machines.get(key)!.id));
+            for (const command of commands) await handle.signal(machineCommand, command).catch(() => undefined);
+          }),
+        );
+      }
+    } finally {
+      forwarding = false;
+    }
   };
   setHandler(windowCommands, async ({ commands }) => {
     queued.push(...commands.filter((c) => machines.has(c.machineKey)));

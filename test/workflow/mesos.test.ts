@@ -95,7 +95,7 @@ test('a new schedule re-offers with the new unavailability and wipes answers; a 
     }
     // Still one window: the machine kept its window and mode.
     expect(await modes(h)).toEqual([{ id: sim(6), mode: 'DRAINING' }]);
-    expect((await machineOf(h, 6)).windowId).toBe('w-1');
+    expect((await h.windows.machine(sim(6)))?.windowId).toBe('w-1');
 
     await h.maintenance.update([], 'operator', false);
     expect(await modes(h)).toEqual([]);
