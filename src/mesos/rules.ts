@@ -27,13 +27,8 @@ export function scheduleError(schedule: ScheduleShape): string | undefined {
     // No duration reads as DurationInfo's default, 0: not negative.
     const duration = window.unavailability.duration?.nanoseconds ?? 0n;
     if (duration < 0n) return "Unavailability 'duration' is negative";
-    for (const id of window.machine_ids) {
-      const invalid = machineIdError(id);
-      if (invalid !== undefined) return invalid;
-      const key = machineKey(id);
-      if (seen.has(key)) return duplicateText(id);
-      seen.add(key);
-    }
+    const error = eachMachineError(window.machine_ids, seen);
+    if (error !== undefined) return error;
   }
   return undefined;
 }
@@ -44,7 +39,11 @@ export function scheduleError(schedule: ScheduleShape): string | undefined {
  */
 export function machineListError(ids: readonly MachineId[]): string | undefined {
   if (ids.length === 0) return 'List of machines is empty';
-  const seen = new Set<string>();
+  return eachMachineError(ids, new Set<string>());
+}
+
+/** Machine by machine: an invalid id, then a repeat of one already in `seen` (which it fills). */
+function eachMachineError(ids: readonly MachineId[], seen: Set<string>): string | undefined {
   for (const id of ids) {
     const invalid = machineIdError(id);
     if (invalid !== undefined) return invalid;

@@ -52,21 +52,23 @@ export class MaintenanceService {
   }
 
   /** Machine DOWN (START_MAINTENANCE): DRAINING machines only. */
-  async down(machines: MachineId[], denied: boolean): Promise<void> {
-    const clusterMachines = await this.clusterMachines(machines);
-    await this.call(() =>
-      this.schedule.client.workflow.executeUpdateWithStart(startMaintenance, {
-        args: [{ machines, clusterMachines, ...(denied ? { deniedAt: 0 } : {}) }],
-        startWorkflowOperation: this.schedule.startOperation(),
-      }),
-    );
+  down(machines: MachineId[], denied: boolean): Promise<void> {
+    return this.maintenance(startMaintenance, machines, denied);
   }
 
   /** Machine UP (STOP_MAINTENANCE): DOWN machines only; they leave the schedule. */
-  async up(machines: MachineId[], denied: boolean): Promise<void> {
+  up(machines: MachineId[], denied: boolean): Promise<void> {
+    return this.maintenance(stopMaintenance, machines, denied);
+  }
+
+  private async maintenance(
+    update: typeof startMaintenance | typeof stopMaintenance,
+    machines: MachineId[],
+    denied: boolean,
+  ): Promise<void> {
     const clusterMachines = await this.clusterMachines(machines);
     await this.call(() =>
-      this.schedule.client.workflow.executeUpdateWithStart(stopMaintenance, {
+      this.schedule.client.workflow.executeUpdateWithStart(update, {
         args: [{ machines, clusterMachines, ...(denied ? { deniedAt: 0 } : {}) }],
         startWorkflowOperation: this.schedule.startOperation(),
       }),

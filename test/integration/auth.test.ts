@@ -1,31 +1,25 @@
 // Operator authentication and ACLs over HTTP: Mesos' credentials and ACL files, two principals.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { securityEnv } from '../support/security';
 import { Stack } from '../support/stack';
 
 let stack: Stack;
-const dir = mkdtempSync(path.join(tmpdir(), 'maint-auth-'));
 const SECRETS = { ops: 'ops-secret', viewer: 'viewer-secret' };
 
 beforeAll(async () => {
-  writeFileSync(
-    path.join(dir, 'credentials.json'),
-    JSON.stringify({ credentials: Object.entries(SECRETS).map(([principal, secret]) => ({ principal, secret })) }),
-  );
-  writeFileSync(
-    path.join(dir, 'acls.json'),
-    JSON.stringify({
+  const env = securityEnv(
+    SECRETS,
+    {
       permissive: false,
       get_maintenance_schedules: [{ principals: { type: 'ANY' }, machines: { type: 'ANY' } }],
       get_maintenance_statuses: [{ principals: { values: ['ops'] }, machines: { type: 'ANY' } }],
       update_maintenance_schedules: [{ principals: { values: ['ops'] }, machines: { type: 'ANY' } }],
       start_maintenances: [{ principals: { values: ['ops'] }, machines: { type: 'ANY' } }],
       stop_maintenances: [{ principals: { values: ['ops'] }, machines: { type: 'ANY' } }],
-    }),
+    },
   );
   stack = await Stack.start({
-    env: { MAINT_CREDENTIALS: path.join(dir, 'credentials.json'), MAINT_ACLS: path.join(dir, 'acls.json') },
+    env,
   });
 });
 afterAll(() => stack?.stop());

@@ -3,14 +3,11 @@
 // authenticate (401, before the body) → parse and validate (400) → authorise (403, empty body) → apply;
 // down/up check each machine in list order (unknown, wrong mode, not authorised); a schedule with no machines needs
 // no permission; a denied GET answers 200 with what the principal may see.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { stringifyJson } from '../../src/lib/json';
+import { securityEnv } from '../support/security';
 import { Stack } from '../support/stack';
 
 let stack: Stack;
-const dir = mkdtempSync(path.join(tmpdir(), 'maint-mesos-auth-'));
 const SECRETS = { ops: 'ops-secret', viewer: 'viewer-secret', nobody: 'nobody-secret' };
 type Who = keyof typeof SECRETS;
 
@@ -19,13 +16,9 @@ const both = { principals: { values: ['ops', 'viewer'] } };
 const ANY = { type: 'ANY' };
 
 beforeAll(async () => {
-  writeFileSync(
-    path.join(dir, 'credentials.json'),
-    JSON.stringify({ credentials: Object.entries(SECRETS).map(([principal, secret]) => ({ principal, secret })) }),
-  );
-  writeFileSync(
-    path.join(dir, 'acls.json'),
-    JSON.stringify({
+  const env = securityEnv(
+    SECRETS,
+    {
       permissive: false,
       get_maintenance_schedules: [{ ...both, machines: ANY }],
       get_maintenance_statuses: [{ ...both, machines: ANY }],
@@ -36,12 +29,12 @@ beforeAll(async () => {
       deactivate_agents: [{ ...opsOnly, agents: ANY }],
       reactivate_agents: [{ ...opsOnly, agents: ANY }],
       mark_agents_gone: [{ principals: { type: 'ANY' }, agents: { type: 'NONE' } }],
-    }),
+    },
   );
   stack = await Stack.start({
     machines: 6,
     taskGrace: '200ms',
-    env: { MAINT_CREDENTIALS: path.join(dir, 'credentials.json'), MAINT_ACLS: path.join(dir, 'acls.json') },
+    env,
   });
 }, 120_000);
 
