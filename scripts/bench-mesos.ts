@@ -11,7 +11,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -20,6 +19,7 @@ import { startSim } from '../src/sim/server';
 import { simIp } from '../src/sim/fleet';
 import { projectRoot } from '../src/temporal/binaries';
 import { startDevServer } from '../src/temporal/dev-server';
+import { freePort } from '../test/support/ports';
 
 const MACHINES = Number(process.env.BENCH_MACHINES ?? 10_000);
 const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 1_000);
@@ -132,17 +132,6 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 main().catch((err) => {

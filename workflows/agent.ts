@@ -14,18 +14,12 @@ import {
 import type { Activities } from '../activities';
 import type { AgentMaintenance, DrainConfig } from '../src/domain/agent';
 import { ErrorCode } from '../src/domain/errors';
+import { CLUSTER_CALL, drainCall } from './activity-options';
 import { agentView, deactivateAgent, drainAgent, reactivateAgent, type AgentInput } from './messages';
 
-const cluster = proxyActivities<Activities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
-// Waits out the tasks' grace periods; heartbeats let a new worker take over quickly after a crash.
-const drain = proxyActivities<Activities>({
-  startToCloseTimeout: '24h',
-  heartbeatTimeout: '10s',
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
+const cluster = proxyActivities<Activities>(CLUSTER_CALL);
+// Without a max_grace_period a task's own grace applies, which may be long.
+const drain = proxyActivities<Activities>(drainCall('24h'));
 
 const DEFAULT_MAX_HISTORY_EVENTS = 4_000;
 

@@ -18,6 +18,7 @@ import { machineLabel } from '../src/domain/machine';
 import type { MachineView } from '../src/domain/window';
 import { WorkflowIds } from '../src/temporal/ids';
 import { ANSWERS, answerValue, DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
+import { CLUSTER_CALL, drainCall } from './activity-options';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
 import {
   inverseOfferAnswers,
@@ -29,17 +30,8 @@ import {
   type MachineInput,
 } from './messages';
 
-// Short timeouts: after a worker crash, an attempt it held is retried as soon as its timeout expires.
-const cluster = proxyActivities<Activities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
-// A hard drain waits out grace periods; heartbeats let a new worker take over quickly after a crash.
-const drain = proxyActivities<Activities>({
-  startToCloseTimeout: '2h',
-  heartbeatTimeout: '10s',
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
+const cluster = proxyActivities<Activities>(CLUSTER_CALL);
+const drain = proxyActivities<Activities>(drainCall('2h'));
 const notify = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
