@@ -12,4 +12,6 @@ export interface ActivityDeps {
   /** How often a hard drain looks whether the machine is empty yet. */
   drainPollMs?: number;
   fetch?: typeof fetch;
+  /** MAINT_SECRET_KEY: opens the webhook secrets mailboxes hold sealed. Without it no webhook can be signed. */
+  secretKey?: Buffer;
 }

@@ -3,16 +3,34 @@
 import { ApplicationFailure, heartbeat, sleep } from '@temporalio/activity';
 import type { MachineId } from '../src/domain/machine';
 import { ErrorCode } from '../src/domain/errors';
-import type { DrainAgentRequest, KillResult } from '../src/drivers/cluster-driver';
+import type { DrainAgentRequest, KillResult, Resource } from '../src/drivers/cluster-driver';
+import type { ActivityDeps } from './deps';
 
 export type AgentDrainRequest = DrainAgentRequest;
-import type { ActivityDeps } from './deps';
+
+export interface MachineTask {
+  taskId: string;
+  frameworkId: string;
+  agentId: string;
+  /** What the task holds (cpus, mem, disk): inverse offers tell its framework. Absent in results recorded before. */
+  resources?: Resource[];
+  /** Ids of the persistent volumes it holds here. Absent in results recorded before. */
+  volumes?: string[];
+}
 
 export interface MachineTasks {
   /** False when the cluster has no such machine (Mesos lets operators schedule machines with no agent). */
   known: boolean;
   agentId?: string;
-  tasks: { taskId: string; frameworkId: string; agentId: string }[];
+  tasks: MachineTask[];
+}
+
+/** An agent drain's kills, with what the agent looked like before (absent in results recorded before). */
+export interface AgentDrainResult extends KillResult {
+  /** The machine the agent runs on. */
+  machine?: MachineId;
+  /** The volumes of each task killed, by task id, as the agent held them before the drain. */
+  volumes?: Record<string, string[]>;
 }
 
 export interface HardDrainRequest {
@@ -30,7 +48,13 @@ export function createDriverActivities({ driver, drainPollMs = 500 }: ActivityDe
       return {
         known: true,
         agentId: found.agentId,
-        tasks: found.tasks.map((t) => ({ taskId: t.taskId, frameworkId: t.frameworkId, agentId: t.agentId })),
+        tasks: found.tasks.map((t) => ({
+          taskId: t.taskId,
+          frameworkId: t.frameworkId,
+          agentId: t.agentId,
+          resources: t.resources.map((r) => ({ name: r.name, scalar: r.scalar })),
+          volumes: [...t.volumes],
+        })),
       };
     },
 
@@ -62,11 +86,16 @@ export function createDriverActivities({ driver, drainPollMs = 500 }: ActivityDe
      * Mesos' DrainSlaveMessage: the agent takes no new task and kills what runs with min(task grace, max grace).
      * Returns once the agent has no task left (DRAINED), heartbeating while it waits.
      */
-    async drainAgent(req: AgentDrainRequest): Promise<KillResult> {
+    async drainAgent(req: AgentDrainRequest): Promise<AgentDrainResult> {
+      // What the agent holds before the kills: its frameworks are told which tasks (and volumes) it took.
+      const before = await driver.describeAgent(req.agentId);
       const result = await rejectedAsFinal(() => driver.drainAgent(req));
+      const volumes: Record<string, string[]> = {};
+      for (const t of before?.tasks ?? []) volumes[t.taskId] = [...t.volumes];
+      const described = { ...result, ...(before ? { machine: before.machine } : {}), volumes };
       for (;;) {
         const agent = await driver.describeAgent(req.agentId);
-        if (!agent || agent.gone || agent.tasks.length === 0) return result;
+        if (!agent || agent.gone || agent.tasks.length === 0) return described;
         heartbeat({ remaining: agent.tasks.length });
         await sleep(drainPollMs);
       }

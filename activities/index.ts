@@ -1,13 +1,15 @@
 // Every side effect maint's workflows have, built by one factory over its dependencies (the cluster driver, the
-// framework directory, HTTP). Workflows import only the type: `proxyActivities<Activities>()`.
+// framework directory, HTTP, the key that opens webhook secrets). Workflows import only the type:
+// `proxyActivities<Activities>()`.
 import { createDriverActivities } from './driver';
 import { createNotifyActivities } from './notify';
+import { createWebhookActivities } from './webhook';
 import type { ActivityDeps } from './deps';
 
 export type { ActivityDeps, FrameworkDirectory } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...createDriverActivities(deps), ...createNotifyActivities(deps) };
+  return { ...createDriverActivities(deps), ...createNotifyActivities(deps), ...createWebhookActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -16,12 +16,42 @@ import { projectRoot } from '../src/temporal/binaries';
 import { startDevServer } from '../src/temporal/dev-server';
 import { Stack } from '../test/support/stack';
 import { freePort } from '../test/support/ports';
+import { TestFramework } from '../test/support/framework';
 
 const OUT = path.join(projectRoot(), 'test', 'replay', 'histories');
 const sim = (n: number) => ({ hostname: `sim-${String(n).padStart(2, '0')}`, ip: `192.0.2.${n}` });
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Scenario = { name: string; run(stack: Stack): Promise<string> };
+
+const outsiders: TestFramework[] = [];
+
+/** A framework outside the simulator (its own signed webhook), subscribed, with a task on each machine given. */
+async function outsider(
+  stack: Stack,
+  frameworkId: string,
+  machines: number[],
+  subscription: Parameters<TestFramework['subscribe']>[0] = {},
+): Promise<TestFramework> {
+  const f = new TestFramework({ frameworkId, maintUrl: stack.apiUrl });
+  outsiders.push(f);
+  await f.listen();
+  await f.subscribe(subscription);
+  for (const n of machines) {
+    const res = await fetch(`${stack.simUrl}/tasks`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ frameworkId, machine: sim(n).hostname, volumes: [`${frameworkId}-vol-${n}`] }),
+    });
+    if (res.status !== 201) throw new Error(`launch on sim-${n} failed: ${res.status}`);
+  }
+  return f;
+}
+
+async function offerTo(stack: Stack, f: TestFramework, n: number, count: number): Promise<string> {
+  const agentId = `agent-${sim(n).hostname}`;
+  return stack.eventually(`offer ${count} to ${f.id}`, async () => f.offersFor(agentId)[count - 1]);
+}
 
 /** An operator's down once the machine is in `phase`, then up once it is DOWN. */
 async function downThenUp(stack: Stack, windowId: string, hostname: string, phase: string): Promise<string> {
@@ -173,6 +203,40 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    // Scheduler API: answers with refuse filters (0 → a new offer at once), a hard drain with tasks left (the budgets
+    // asked and granted, tasks-killed notices), UP (machine-up), then the framework unsubscribes.
+    name: 'scheduler-filters',
+    async run(s) {
+      const f = await outsider(s, 'rec-filters', [15]);
+      const id = await create(s, { machines: [sim(15)], drainWithin: '6s', duration: '2s' });
+      await f.client.declineInverseOffers([await offerTo(s, f, 15, 1)], { refuseSeconds: 0 });
+      await f.client.acceptInverseOffers([await offerTo(s, f, 15, 2)], { refuseSeconds: 1 });
+      await offerTo(s, f, 15, 3);
+      await machinePhase(s, id, 'sim-15', 'done');
+      await s.eventually('MACHINE_UP to rec-filters', async () => (f.events('MACHINE_UP').length ? true : undefined));
+      await f.client.teardown();
+      return id;
+    },
+  },
+  {
+    // Scheduler API: a disruption budget of one machine holds the second machine until the first is UP.
+    name: 'scheduler-budget',
+    async run(s) {
+      await outsider(s, 'rec-budget', [16, 17], { budget: { maxMachinesDown: 1 } });
+      return create(s, { machines: [sim(16), sim(17)], drainWithin: '2s', duration: '2s' });
+    },
+  },
+  {
+    // Scheduler API: a partition-aware framework that waits the downtime out (plan WAIT) keeps its volumes.
+    name: 'scheduler-wait',
+    async run(s) {
+      const f = await outsider(s, 'rec-waiter', [18], { partitionAware: true });
+      const id = await create(s, { machines: [sim(18)], drainWithin: '3s', duration: '2s' });
+      await f.client.declineInverseOffers([await offerTo(s, f, 18, 1)], { plan: 'WAIT', refuseSeconds: 3_600 });
+      return id;
+    },
+  },
+  {
     name: 'crash-and-resume',
     async run(s) {
       const id = await create(s, { machines: [sim(4)], drainWithin: '4s', duration: '2s' });
@@ -192,7 +256,7 @@ async function main(): Promise<void> {
     ? undefined
     : await startDevServer({ port: await freePort(), namespace: 'default', dbFile: path.join(dir, 'temporal.db') });
   if (server) process.env.TEMPORAL_ADDRESS = server.address;
-  const stack = await Stack.start({ machines: 14, checkInterval: '1s', taskGrace: '500ms' });
+  const stack = await Stack.start({ machines: 18, checkInterval: '1s', taskGrace: '500ms' });
   const only = process.env.RECORD_ONLY?.split(',').map((n) => n.trim());
   const client = await connectClient(process.env.TEMPORAL_ADDRESS!, 'default');
   try {
@@ -234,6 +298,7 @@ async function main(): Promise<void> {
     }
     console.log(`recorded ${count} histories in ${path.relative(projectRoot(), OUT)}`);
   } finally {
+    await Promise.all(outsiders.map((f) => f.stop()));
     await client.connection.close();
     await stack.stop();
     await server?.stop();

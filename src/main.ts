@@ -1,10 +1,12 @@
 // maint's processes: `up` (everything, embedded), `worker`, `api`, `sim`. One binary, as reference-app-orders-go's.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 import { createApp } from './api/app';
+import { EventStreams } from './api/scheduler/stream';
 import { connectClient } from './temporal/client';
 import { startDevServer } from './temporal/dev-server';
 import { createWorker } from './temporal/worker';
@@ -19,6 +21,7 @@ import { ScheduleEntity } from './service/schedule-entity';
 import { startSim } from './sim/server';
 import { loadAcls } from './auth/acls';
 import { loadCredentials } from './auth/credentials';
+import { newSecretKey } from './lib/sealed';
 
 type Command = 'up' | 'worker' | 'api' | 'sim';
 
@@ -37,7 +40,12 @@ async function runWorker(config: Config): Promise<void> {
     connection: await NativeConnection.connect({ address }),
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: { driver: new SimDriver(config.driver.url), frameworks: frameworkDirectory(frameworks) },
+    activities: {
+      driver: new SimDriver(config.driver.url),
+      frameworks: frameworkDirectory(frameworks),
+      // Opens the webhook secrets the mailboxes hold sealed; without it webhooks fail, saying so, and pulls still work.
+      ...(config.secretKey ? { secretKey: config.secretKey } : {}),
+    },
   });
   log.info({ address, taskQueue: config.temporal.taskQueue }, 'worker polling');
   await worker.run(); // the SDK's Runtime shuts it down gracefully on SIGINT/SIGTERM
@@ -60,6 +68,7 @@ async function runApi(config: Config): Promise<void> {
     credentials: config.security.credentialsFile ? loadCredentials(config.security.credentialsFile) : undefined,
     acls: config.security.aclsFile ? loadAcls(config.security.aclsFile) : undefined,
   };
+  const streams = new EventStreams();
   const app = createApp({
     security,
     client,
@@ -68,8 +77,9 @@ async function runApi(config: Config): Promise<void> {
     machines: new MachineService(driver, windows),
     maintenance: new MaintenanceService(schedule, driver),
     agents: new AgentService(schedule, driver),
-    frameworks: new FrameworkService(client, taskQueue, ids),
+    frameworks: new FrameworkService(client, taskQueue, ids, config.secretKey),
     logger: log,
+    streams,
   });
   if (security.credentials) {
     log.info({ principals: security.credentials.size, acls: security.acls ? 'on' : 'off' }, 'operator authentication on');
@@ -77,8 +87,11 @@ async function runApi(config: Config): Promise<void> {
     log.warn('authentication is off: every caller may use the operator API (set MAINT_CREDENTIALS to require it)');
   }
   const server = app.listen(config.api.port, config.api.host, () => log.info({ url: config.api.url }, 'API listening'));
+  if (!config.secretKey) log.warn('MAINT_SECRET_KEY is unset: frameworks cannot subscribe webhooks (they stream or pull)');
   await stopOn(['SIGINT', 'SIGTERM'], async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    streams.closeAll(); // event streams never end by themselves; their readers reconnect elsewhere
+    await closed;
     await client.connection.close();
   });
 }
@@ -92,6 +105,8 @@ async function runSim(config: Config): Promise<void> {
     machines: config.sim.machines,
     taskGracePeriodMs: config.sim.taskGracePeriodMs,
     maintUrl: config.api.url,
+    // With authentication on, each simulated framework authenticates as the principal named after it, if any.
+    ...(config.security.credentialsFile ? { credentials: loadCredentials(config.security.credentialsFile) } : {}),
     logger: log,
   });
   log.info({ url: sim.url, machines: config.sim.machines }, 'simulated fleet listening');
@@ -111,7 +126,7 @@ async function runUp(config: Config): Promise<void> {
         cliPath: config.temporal.cliPath,
         logFile: path.join(config.dataDir, 'temporal.log'),
       });
-  const env = { ...process.env, TEMPORAL_ADDRESS: temporalAddress(config) };
+  const env = { ...process.env, TEMPORAL_ADDRESS: temporalAddress(config), MAINT_SECRET_KEY: secretKeyIn(config) };
   const children: ChildProcess[] = (['worker', 'sim', 'api'] as const).map((cmd) =>
     spawn(process.execPath, [__filename, cmd], { env, stdio: 'inherit' }),
   );
@@ -143,6 +158,17 @@ async function runUp(config: Config): Promise<void> {
     ].join('\n'),
   );
   await stopOn(['SIGINT', 'SIGTERM'], stop);
+}
+
+/** MAINT_SECRET_KEY as given, else the data dir's own key (made once), so webhooks work in the embedded mode. */
+function secretKeyIn(config: Config): string {
+  if (process.env.MAINT_SECRET_KEY) return process.env.MAINT_SECRET_KEY;
+  const file = path.join(config.dataDir, 'secret.key');
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, newSecretKey(), { mode: 0o600, flag: 'wx' });
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 function terminate(child: ChildProcess): Promise<void> {

@@ -6,16 +6,22 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { AgentDrainResult } from '../activities/driver';
 import type { AgentMaintenance, DrainConfig } from '../src/domain/agent';
 import { ErrorCode } from '../src/domain/errors';
+import type { FrameworkNotice } from '../src/domain/framework';
+import { WorkflowIds } from '../src/temporal/ids';
 import { CLUSTER_CALL, drainCall } from './activity-options';
-import { agentView, deactivateAgent, drainAgent, reactivateAgent, type AgentInput } from './messages';
+import { SCHEDULER_API } from './patches';
+import { agentView, deactivateAgent, drainAgent, frameworkNotices, reactivateAgent, type AgentInput } from './messages';
 
 const cluster = proxyActivities<Activities>(CLUSTER_CALL);
 // Without a max_grace_period a task's own grace applies, which may be long.
@@ -127,6 +133,7 @@ export async function agentWorkflow(input: AgentInput): Promise<AgentMaintenance
           },
         ],
       );
+      if (patched(SCHEDULER_API)) await tellFrameworks(killed, config.markGone);
       done = round;
       if (requested > done) continue; // drained again meanwhile: send the new config
       log('no task left', `${killed.killed.length} tasks killed`);
@@ -149,6 +156,41 @@ export async function agentWorkflow(input: AgentInput): Promise<AgentMaintenance
   setCurrentDetails(details(a));
   await condition(allHandlersFinished);
   return a;
+
+  /**
+   * Each framework whose tasks the drain killed gets a tasks-killed notice in its mailbox (TASK_GONE_BY_OPERATOR for
+   * the partition-aware when the agent is marked gone, else TASK_KILLED). A framework without a mailbox is not
+   * subscribed: nothing to tell.
+   */
+  async function tellFrameworks(result: AgentDrainResult, gone: boolean): Promise<void> {
+    if (result.killed.length === 0) return;
+    if (!result.machine) {
+      log('frameworks not told of the kills', 'the cluster did not describe the agent');
+      return;
+    }
+    const ids = new WorkflowIds(input.instance);
+    const byFramework = new Map<string, { taskId: string; volumes: string[] }[]>();
+    for (const t of result.killed) {
+      const task = { taskId: t.taskId, volumes: [...(result.volumes?.[t.taskId] ?? [])] };
+      byFramework.set(t.frameworkId, [...(byFramework.get(t.frameworkId) ?? []), task]);
+    }
+    const atMs = Date.now();
+    await Promise.all(
+      [...byFramework].map(([frameworkId, tasks]) => {
+        const notice: FrameworkNotice = {
+          kind: 'tasks-killed',
+          machine: result.machine!,
+          agentId: input.agentId,
+          tasks,
+          gone,
+          cause: 'agent-drain',
+        };
+        return getExternalWorkflowHandle(ids.framework(frameworkId))
+          .signal(frameworkNotices, { notices: [notice], atMs })
+          .catch(() => undefined);
+      }),
+    );
+  }
 }
 
 /** A grace period in whole milliseconds, rounded up (a task never gets less than asked); negative is none. */

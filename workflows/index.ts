@@ -4,3 +4,4 @@ export { windowWorkflow } from './window';
 export { machineWorkflow } from './machine';
 export { frameworksWorkflow } from './frameworks';
 export { agentWorkflow } from './agent';
+export { frameworkMailboxWorkflow } from './framework-mailbox';

@@ -1,6 +1,6 @@
 // One machine's maintenance: its state and rules, without Temporal (machine.ts drives time and side effects).
 // Everything here is plain data so it survives continue-as-new as a snapshot.
-import type { FrameworkNotice } from '../src/domain/framework';
+import type { FrameworkNotice, MachineUnavailability, OfferNotice, Plan, ResourceAmount } from '../src/domain/framework';
 import { machineKey, machineLabel } from '../src/domain/machine';
 import type {
   FrameworkAnswer,
@@ -13,7 +13,7 @@ import type {
 } from '../src/domain/window';
 import type { Policy } from '../src/domain/policy';
 import { formatDuration } from '../src/domain/time';
-import type { MachineTasks } from '../activities/driver';
+import type { MachineTask, MachineTasks } from '../activities/driver';
 import type { DeliveryOutcome } from '../activities/notify';
 import type { InverseOfferAnswers, MachineCommand, MachineInput } from './messages';
 
@@ -51,6 +51,7 @@ export interface MachineSnapshot {
   autoUp: boolean;
   known: boolean;
   agentId?: string;
+  /** Held back before going down (a slot, the budgets): its duration counts from when it really goes down. */
   heldForSlot: boolean;
   slotGranted: boolean;
   answers: FrameworkAnswer[];
@@ -62,9 +63,40 @@ export interface MachineSnapshot {
   history: MachineEvent[];
   deliveries: PendingDelivery[];
   requests: Requests;
+  // ---- since the scheduler API; absent in snapshots of runs that started before it ----
+  /**
+   * Mesos' refuse filters: after an answer, no new inverse offer to its framework before this instant. A framework
+   * that answered and has no entry answered before filters existed: it is not offered again (the old rule).
+   */
+  refuse?: Record<string, number>;
+  /** Each framework's latest plan (its answer's; MOVE when it gave none). */
+  plans?: Record<string, Plan>;
+  /** The persistent volumes of each task on the machine, by task id, as last seen. */
+  volumes?: Record<string, string[]>;
+  /** Looked at the machine at least once (the registry is told about a machine once its agent is known). */
+  looked?: boolean;
+  /** What the registry was last told (JSON of the MachineUnavailability). */
+  reported?: string;
+  /** Frameworks whose mailbox the last notice could not reach (not subscribed): logged once, not at every look. */
+  unreachable?: string[];
+  disruption?: DisruptionState;
+  /** Notices go to the frameworks' mailboxes (set when the run first takes the scheduler API's path). */
+  mailboxes?: boolean;
 }
 
-const BEFORE_DOWN: readonly MachinePhase[] = ['draining', 'awaiting-operator', 'waiting-for-slot'];
+/** This machine and the frameworks' disruption budgets (the registry's queue). */
+interface DisruptionState {
+  /** The registry holds a request or a grant of this machine that it has not been told to release. */
+  asked: boolean;
+  granted: boolean;
+  /** Why the registry holds it, as it last said. */
+  held?: string;
+  /** The workflow must tell the registry to release this machine. */
+  release: boolean;
+}
+
+const BEFORE_DOWN: readonly MachinePhase[] = ['draining', 'awaiting-operator', 'waiting-for-slot', 'waiting-for-budget'];
+const NO_DISRUPTION: DisruptionState = { asked: false, granted: false, release: false };
 
 export class MachineState {
   /** Set by any message; the workflow loop wakes on it. */
@@ -165,6 +197,7 @@ export class MachineState {
         this.s.unavailability = { ...this.s.unavailability, startMs: cmd.startMs };
         r.reoffer = true;
         if (this.s.phase === 'awaiting-operator') this.s.phase = 'draining';
+        this.backFromBudgets(nowMs);
         return this.log(nowMs, 'deadline extended', `new deadline ${iso(cmd.deadlineMs)}`);
       case 'cancel':
         r.cancel = true;
@@ -190,6 +223,19 @@ export class MachineState {
         return;
       case 'reschedule':
         return this.reschedule(cmd.unavailability, nowMs);
+      case 'disruption-granted': {
+        const d = this.disruption;
+        // A grant for a request already given up (extended, cancelled) is stale: the release is on its way.
+        if (this.s.phase !== 'waiting-for-budget' || !d.asked || d.granted) return;
+        this.s.disruption = { ...d, granted: true, held: undefined };
+        return this.log(nowMs, 'disruption budgets allow the hard drain');
+      }
+      case 'disruption-held': {
+        const d = this.disruption;
+        if (this.s.phase !== 'waiting-for-budget' || !d.asked || d.granted || d.held === cmd.why) return;
+        this.s.disruption = { ...d, held: cmd.why };
+        return this.log(nowMs, 'held by disruption budgets', cmd.why);
+      }
     }
   }
 
@@ -205,6 +251,7 @@ export class MachineState {
       this.s.deadlineMs += moved;
       this.s.requests.reoffer = true;
       if (this.s.phase === 'awaiting-operator' && this.s.deadlineMs > nowMs) this.s.phase = 'draining';
+      this.backFromBudgets(nowMs);
     } else if (this.s.upAtMs !== undefined && u.durationMs !== undefined) {
       this.s.upAtMs = u.startMs + u.durationMs;
     }
@@ -233,21 +280,68 @@ export class MachineState {
       this.s.rescinded = this.s.rescinded.filter((o) => o !== rescinded);
       this.s.answers = this.s.answers.filter((x) => x.frameworkId !== a.frameworkId);
       this.s.answers.push({ frameworkId: a.frameworkId, answer: a.answer, atMs: a.atMs, offerId, late });
-      this.log(a.atMs, `${a.frameworkId} answered ${a.answer}`, late ? 'after the hard drain started' : undefined);
+      if (!late) this.applyAnswer(a);
+      const detail = late ? 'after the hard drain started' : a.plan === 'WAIT' ? 'plan WAIT' : undefined;
+      this.log(a.atMs, `${a.frameworkId} answered ${a.answer}`, detail);
     }
+  }
+
+  /** An answer in time sets its framework's refuse filter and plan (a late one changes nothing). */
+  private applyAnswer(a: InverseOfferAnswers): void {
+    const refuse = { ...this.s.refuse };
+    // Without refuseMs the answer predates filters: never offered again, as before.
+    if (a.refuseMs === undefined) delete refuse[a.frameworkId];
+    else refuse[a.frameworkId] = a.atMs + a.refuseMs;
+    this.s.refuse = refuse;
+    this.s.plans = { ...this.s.plans, [a.frameworkId]: a.plan ?? 'MOVE' };
+  }
+
+  /** The framework's latest plan for this machine. */
+  planOf(frameworkId: string): Plan {
+    return this.s.plans?.[frameworkId] ?? 'MOVE';
+  }
+
+  /**
+   * May the framework get a new inverse offer now? Not while one is open; not after an answer until its refuse
+   * filter ends (Mesos' refuse_seconds); never again after an answer given without a filter (before filters existed).
+   */
+  private mayOffer(frameworkId: string, nowMs: number): boolean {
+    if (this.s.offers.some((o) => o.frameworkId === frameworkId)) return false;
+    if (!this.s.answers.some((a) => a.frameworkId === frameworkId)) return true;
+    const until = this.s.refuse?.[frameworkId];
+    return until !== undefined && nowMs >= until;
+  }
+
+  /**
+   * When the drain loop must look again for a refuse filter that ends: the earliest end still ahead among frameworks
+   * holding tasks here with no open offer. Undefined when none.
+   */
+  nextOfferAtMs(nowMs: number): number | undefined {
+    if (this.s.phase !== 'draining') return undefined;
+    let next: number | undefined;
+    for (const frameworkId of new Set(this.s.remaining.map((t) => t.frameworkId))) {
+      if (this.s.offers.some((o) => o.frameworkId === frameworkId)) continue;
+      if (!this.s.answers.some((a) => a.frameworkId === frameworkId)) continue;
+      const until = this.s.refuse?.[frameworkId];
+      if (until !== undefined && until > nowMs && (next === undefined || until < next)) next = until;
+    }
+    return next;
   }
 
   // ---- draining -------------------------------------------------------------------------------------------------
 
   /**
-   * Takes in what runs on the machine now. Returns the inverse offers to send: one per framework holding tasks
-   * here that has none outstanding and has not answered the current unavailability.
+   * Takes in what runs on the machine now. Returns the inverse offers to send: one per framework holding tasks here
+   * that has none outstanding and has not answered the current unavailability, or whose refuse filter has ended.
+   * Each carries the machine and what the framework holds here (its tasks' resources summed, their volumes).
    */
   observe(seen: MachineTasks, nowMs: number, newOfferId: () => string): PendingDelivery[] {
     this.s.known = seen.known;
     this.s.agentId = seen.agentId ?? this.s.agentId;
+    this.s.looked = true;
     const before = this.s.remaining.length;
     this.s.remaining = seen.tasks.map((t) => ({ taskId: t.taskId, frameworkId: t.frameworkId }));
+    this.s.volumes = Object.fromEntries(seen.tasks.filter((t) => t.volumes?.length).map((t) => [t.taskId, [...t.volumes!]]));
     if (before !== this.s.remaining.length) {
       this.log(nowMs, 'tasks remaining', `${this.s.remaining.length} on the machine`);
     }
@@ -255,25 +349,32 @@ export class MachineState {
     if (this.s.requests.reoffer) {
       this.s.requests.reoffer = false;
       toSend.push(...this.rescindOutstanding());
-      // Answers were about the old unavailability: as in Mesos, they are wiped and late answers to them ignored.
+      // Answers were about the old unavailability: as in Mesos, they are wiped (with their filters and plans) and
+      // late answers to them ignored.
       this.s.answers = [];
       this.s.rescinded = [];
+      this.s.refuse = {};
+      this.s.plans = {};
     }
     if (this.s.phase !== 'draining') return this.queue(toSend);
-    const frameworks = new Map<string, string>(); // framework -> agent
-    for (const t of seen.tasks) frameworks.set(t.frameworkId, t.agentId);
-    for (const [frameworkId, agentId] of frameworks) {
-      const pending = this.s.offers.some((o) => o.frameworkId === frameworkId);
-      const answered = this.s.answers.some((a) => a.frameworkId === frameworkId);
-      if (pending || answered) continue;
+    const byFramework = new Map<string, MachineTask[]>();
+    for (const t of seen.tasks) byFramework.set(t.frameworkId, [...(byFramework.get(t.frameworkId) ?? []), t]);
+    for (const [frameworkId, held] of byFramework) {
+      if (!this.mayOffer(frameworkId, nowMs)) continue;
       const offerId = newOfferId();
+      const agentId = held[0].agentId;
       this.s.offers.push({ offerId, frameworkId, agentId });
-      this.log(nowMs, `inverse offer to ${frameworkId}`, offerId);
-      toSend.push({
-        idempotencyKey: offerId,
-        frameworkId,
-        notice: { kind: 'inverse-offers', offers: [{ offerId, agentId, unavailability: this.s.unavailability }] },
-      });
+      const again = this.s.answers.some((a) => a.frameworkId === frameworkId);
+      this.log(nowMs, `inverse offer to ${frameworkId}`, again ? `${offerId} (again: its refuse filter ended)` : offerId);
+      const offer: OfferNotice = {
+        offerId,
+        agentId,
+        unavailability: this.s.unavailability,
+        machine: this.s.machine,
+        resources: sumResources(held),
+        volumes: [...new Set(held.flatMap((t) => t.volumes ?? []))],
+      };
+      toSend.push({ idempotencyKey: offerId, frameworkId, notice: { kind: 'inverse-offers', offers: [offer] } });
     }
     return this.queue(toSend);
   }
@@ -284,6 +385,8 @@ export class MachineState {
     if (r.cancel) return 'cancel';
     if (r.down) return 'go-down'; // an operator's down skips pacing
     if (this.s.phase === 'waiting-for-slot') return r.proceed ? 'go-down' : 'wait';
+    // Tasks that left meanwhile need no budget: an empty machine goes on.
+    if (this.s.phase === 'waiting-for-budget') return this.disruption.granted || this.isEmpty ? 'go-down' : 'wait';
     const draining = this.s.phase === 'draining' || this.s.phase === 'awaiting-operator';
     if (draining && this.isEmpty && this.s.policy.downWhenDrained) return 'go-down';
     if (this.s.phase === 'draining' && nowMs >= this.s.deadlineMs && this.s.policy.escalation !== 'none') return 'escalate';
@@ -312,7 +415,62 @@ export class MachineState {
     return false;
   }
 
+  // ---- disruption budgets ----------------------------------------------------------------------------------------
+
+  private get disruption(): DisruptionState {
+    return this.s.disruption ?? NO_DISRUPTION;
+  }
+
+  /**
+   * About to be drained hard (past its slot): must the frameworks' budgets be asked first? Yes when tasks remain and
+   * the budgets did not already let it go; an operator's down skips them, as it skips pacing.
+   */
+  needsBudget(): boolean {
+    return !this.s.requests.down && !this.isEmpty && !this.disruption.granted;
+  }
+
+  /** Waits for the budgets (phase waiting-for-budget); returns what the hard drain would kill, per framework. */
+  askBudget(nowMs: number): Record<string, number> {
+    const tasksByFramework: Record<string, number> = {};
+    for (const t of this.s.remaining) tasksByFramework[t.frameworkId] = (tasksByFramework[t.frameworkId] ?? 0) + 1;
+    this.s.phase = 'waiting-for-budget';
+    this.s.heldForSlot = true;
+    this.s.disruption = { asked: true, granted: false, release: false };
+    const what = Object.entries(tasksByFramework).map(([f, n]) => `${n} of ${f}`).join(', ');
+    this.log(nowMs, 'waiting for disruption budgets', `the hard drain would kill ${what}`);
+    return tasksByFramework;
+  }
+
+  /** The registry cannot be reached: no framework ever subscribed, so no budget exists. Go on as granted. */
+  budgetsUnreachable(nowMs: number): void {
+    this.s.disruption = { asked: false, granted: true, release: false };
+    this.log(nowMs, 'disruption budgets not checked', 'no framework registry: no framework has subscribed');
+  }
+
+  /** True once when the registry must be told this machine no longer needs (or holds) its share of the budgets. */
+  takeRelease(): boolean {
+    if (!this.disruption.release) return false;
+    this.s.disruption = { ...this.disruption, release: false };
+    return true;
+  }
+
+  /** The request (or grant) is given up: the registry must release it if it was asked. */
+  private giveUpBudget(): void {
+    const d = this.disruption;
+    this.s.disruption = { asked: false, granted: false, release: d.release || d.asked };
+  }
+
+  /** A new deadline still ahead puts a machine waiting for the budgets back to draining: its request is given up. */
+  private backFromBudgets(nowMs: number): void {
+    if (this.s.phase !== 'waiting-for-budget' || this.s.deadlineMs <= nowMs) return;
+    this.s.phase = 'draining';
+    this.s.requests.proceed = false; // its slot is free again; it asks for one when it is ready again
+    this.giveUpBudget();
+  }
+
   startHardDrain(nowMs: number): PendingDelivery[] {
+    // Going down without the budgets' grant (an operator's down, or the tasks left meanwhile): give the request up.
+    if (this.disruption.asked && !this.disruption.granted) this.giveUpBudget();
     this.s.phase = 'hard-draining';
     const why = this.s.requests.down ? 'operator' : this.isEmpty ? 'drained' : 'deadline';
     this.log(nowMs, 'hard drain', `${why}: killing ${this.s.remaining.length} tasks`);
@@ -326,7 +484,7 @@ export class MachineState {
     this.s.phase = 'down';
     const { startMs, durationMs } = this.s.unavailability;
     if (this.s.autoUp && durationMs !== undefined && !this.s.requests.cancel) {
-      // A machine held back by maxParallel gets its whole duration from when it really went down.
+      // A machine held back by maxParallel or the budgets gets its whole duration from when it really went down.
       this.s.upAtMs = (this.s.heldForSlot ? Math.max(startMs, nowMs) : startMs) + durationMs;
     }
     this.log(nowMs, 'DOWN', this.s.upAtMs === undefined ? 'until an operator brings it up' : `up at ${iso(this.s.upAtMs)}`);
@@ -336,7 +494,83 @@ export class MachineState {
     this.s.mode = 'UP';
     this.s.phase = 'done';
     this.s.upAtMs = undefined;
+    if (this.disruption.asked) this.giveUpBudget(); // its share of the budgets is free again
     this.log(nowMs, 'UP', why);
+  }
+
+  // ---- what frameworks and the registry are told after the drain ---------------------------------------------------
+
+  /** After the hard drain: one tasks-killed notice per framework whose tasks it killed, with their volumes. */
+  killedNotices(): PendingDelivery[] {
+    const out: PendingDelivery[] = [];
+    for (const [frameworkId, tasks] of this.killedByFramework()) {
+      out.push({
+        idempotencyKey: `${this.s.windowId}/${this.key}/tasks-killed/${frameworkId}`,
+        frameworkId,
+        notice: {
+          kind: 'tasks-killed',
+          machine: this.s.machine,
+          ...(this.s.agentId === undefined ? {} : { agentId: this.s.agentId }),
+          tasks,
+          // A framework that planned to wait the downtime out keeps its tasks' identity (and volumes).
+          gone: this.planOf(frameworkId) !== 'WAIT',
+          cause: 'hard-drain',
+        },
+      });
+    }
+    return this.queue(out);
+  }
+
+  /** Back UP: a machine-up notice to every framework that had tasks killed here (WAIT: with its volumes intact). */
+  upNotices(): PendingDelivery[] {
+    const out: PendingDelivery[] = [];
+    for (const [frameworkId, tasks] of this.killedByFramework()) {
+      const volumesIntact = this.planOf(frameworkId) === 'WAIT' ? [...new Set(tasks.flatMap((t) => t.volumes))] : [];
+      out.push({
+        idempotencyKey: `${this.s.windowId}/${this.key}/machine-up/${frameworkId}`,
+        frameworkId,
+        notice: {
+          kind: 'machine-up',
+          machine: this.s.machine,
+          ...(this.s.agentId === undefined ? {} : { agentId: this.s.agentId }),
+          volumesIntact,
+        },
+      });
+    }
+    return this.queue(out);
+  }
+
+  private killedByFramework(): Map<string, { taskId: string; volumes: string[] }[]> {
+    const by = new Map<string, { taskId: string; volumes: string[] }[]>();
+    for (const t of this.s.killed) {
+      const task = { taskId: t.taskId, volumes: [...(this.s.volumes?.[t.taskId] ?? [])] };
+      by.set(t.frameworkId, [...(by.get(t.frameworkId) ?? []), task]);
+    }
+    return by;
+  }
+
+  /**
+   * What the registry must be told, when it changed since it was last told (mode, agent, unavailability); undefined
+   * when nothing changed. A machine is reported once its agent is known (after the first look); once UP, without an
+   * unavailability (out of maintenance). Told only once the registry took it (reportedToRegistry): a machine that
+   * entered maintenance before any framework subscribed (no registry yet) is reported again at its next look.
+   */
+  unavailabilityReport(): MachineUnavailability | undefined {
+    if (!this.s.looked && this.s.mode === 'DRAINING') return undefined;
+    const over = this.s.mode === 'UP' || this.s.phase === 'done';
+    const report: MachineUnavailability = {
+      key: this.key,
+      machine: this.s.machine,
+      ...(this.s.agentId === undefined ? {} : { agentId: this.s.agentId }),
+      mode: this.s.mode,
+      ...(over ? {} : { unavailability: this.s.unavailability }),
+    };
+    return JSON.stringify(report) === this.s.reported ? undefined : report;
+  }
+
+  /** The registry took this report. */
+  reportedToRegistry(report: MachineUnavailability): void {
+    this.s.reported = JSON.stringify(report);
   }
 
   cancelDrain(nowMs: number): PendingDelivery[] {
@@ -351,9 +585,53 @@ export class MachineState {
     const d = this.s.deliveries.find((x) => x.idempotencyKey === idempotencyKey);
     if (!d) return;
     this.s.deliveries = this.s.deliveries.filter((x) => x !== d);
-    const what = d.notice.kind === 'inverse-offers' ? 'inverse offer' : 'rescind';
+    const what = noticeName(d.notice);
     if (typeof outcome === 'object') this.log(nowMs, `${what} to ${d.frameworkId} not delivered`, outcome.failed);
     else if (outcome === 'no-webhook') this.log(nowMs, `${what} for ${d.frameworkId} kept for pull`, 'no webhook');
+    else if (this.s.unreachable?.includes(d.frameworkId)) {
+      this.s.unreachable = this.s.unreachable.filter((f) => f !== d.frameworkId);
+    }
+  }
+
+  /**
+   * The notice's framework has no mailbox: it is not subscribed. An inverse offer is forgotten, so that a later look
+   * offers again (Mesos offers only to active frameworks); anything else is dropped. Logged once per framework until
+   * a notice reaches it again, not at every look.
+   */
+  notSubscribed(idempotencyKey: string, nowMs: number): void {
+    const d = this.s.deliveries.find((x) => x.idempotencyKey === idempotencyKey);
+    if (!d) return;
+    this.s.deliveries = this.s.deliveries.filter((x) => x !== d);
+    if (d.notice.kind === 'inverse-offers') {
+      const ids = new Set(d.notice.offers.map((o) => o.offerId));
+      this.s.offers = this.s.offers.filter((o) => !ids.has(o.offerId));
+    }
+    const unreachable = this.s.unreachable ?? [];
+    if (unreachable.includes(d.frameworkId)) return;
+    this.s.unreachable = [...unreachable, d.frameworkId];
+    const later = d.notice.kind === 'inverse-offers' ? ': offered again once it is' : '';
+    this.log(nowMs, `${noticeName(d.notice)} to ${d.frameworkId} not delivered`, `${d.frameworkId} is not subscribed${later}`);
+  }
+
+  /**
+   * Notices go to the frameworks' mailboxes from now on. The first time (a run that started before the scheduler API
+   * sent its offers by webhook), the open inverse offers are posted to the mailboxes too: a framework answers what
+   * its mailbox holds, and an offer no mailbox knows would block new ones until the deadline. A mailbox keeps a
+   * copy of an offer once; a framework without one is offered again later.
+   */
+  toMailboxes(): PendingDelivery[] {
+    if (this.s.mailboxes) return [];
+    this.s.mailboxes = true;
+    return this.queue(
+      this.s.offers.map((o) => ({
+        idempotencyKey: `${o.offerId}/mailbox`,
+        frameworkId: o.frameworkId,
+        notice: {
+          kind: 'inverse-offers' as const,
+          offers: [{ offerId: o.offerId, agentId: o.agentId, unavailability: this.s.unavailability, machine: this.s.machine }],
+        },
+      })),
+    );
   }
 
   private rescindOutstanding(): PendingDelivery[] {
@@ -391,6 +669,8 @@ export class MachineState {
         return `an operator: deadline passed with ${s.remaining.length} tasks left (escalation notify)`;
       case 'waiting-for-slot':
         return `a slot: at most ${s.policy.maxParallel} machines of window ${s.windowId} down at once`;
+      case 'waiting-for-budget':
+        return `the frameworks' disruption budgets: ${this.disruption.held ?? 'asked'} (${s.remaining.length} tasks to kill)`;
       case 'hard-draining':
         return `the hard drain to finish (${s.remaining.length} tasks being killed)`;
       case 'down':
@@ -422,7 +702,10 @@ export class MachineState {
   /** Markdown for the Temporal UI's current details. */
   details(nowMs: number): string {
     const s = this.s;
-    const rows = s.answers.map((a) => `| ${a.frameworkId} | ${a.answer}${a.late ? ' (late)' : ''} | ${iso(a.atMs)} |`);
+    const rows = s.answers.map((a) => {
+      const plan = !a.late && this.planOf(a.frameworkId) === 'WAIT' ? ', plan WAIT' : '';
+      return `| ${a.frameworkId} | ${a.answer}${a.late ? ' (late)' : ''}${plan} | ${iso(a.atMs)} |`;
+    });
     for (const o of s.offers) rows.push(`| ${o.frameworkId} | no answer yet | |`);
     return [
       `**${machineLabel(s.machine)}** is **${s.mode}** (${s.phase}) in window ${s.windowId}`,
@@ -440,4 +723,26 @@ export class MachineState {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+function noticeName(n: FrameworkNotice): string {
+  switch (n.kind) {
+    case 'inverse-offers':
+      return 'inverse offer';
+    case 'rescind-inverse-offer':
+      return 'rescind';
+    case 'tasks-killed':
+      return 'tasks killed';
+    case 'machine-up':
+      return 'machine up';
+    case 'unavailability':
+      return 'unavailability';
+  }
+}
+
+/** A framework's tasks' scalars summed by name, in the order the names first appear. */
+function sumResources(tasks: readonly MachineTask[]): ResourceAmount[] {
+  const sums = new Map<string, number>();
+  for (const t of tasks) for (const r of t.resources ?? []) sums.set(r.name, (sums.get(r.name) ?? 0) + r.scalar);
+  return [...sums].map(([name, scalar]) => ({ name, scalar }));
 }

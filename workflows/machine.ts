@@ -20,13 +20,18 @@ import { WorkflowIds } from '../src/temporal/ids';
 import { ANSWERS, answerValue, DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
 import { CLUSTER_CALL, drainCall } from './activity-options';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
+import { REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
 import {
+  frameworkNotices,
   inverseOfferAnswers,
   machineCommand,
   machineModeChanged,
   machineProgress,
   machineReleased,
+  machineUnavailability,
   machineView,
+  releaseDisruption,
+  requestDisruption,
   type MachineInput,
 } from './messages';
 
@@ -42,8 +47,6 @@ const DEFAULT_MAX_HISTORY_EVENTS = 4_000;
 const FINAL_DELIVERY_WAIT_MS = 60_000;
 /** Notices are retried at least this long, and for inverse offers until the deadline. */
 const MIN_DELIVERY_WINDOW_MS = 5 * 60_000;
-/** Patch: the machine reports its mode changes to the schedule and its answers in a search attribute (Mesos). */
-export const REPORTS_FOR_MESOS = 'reports-for-mesos';
 
 export async function machineWorkflow(input: MachineInput): Promise<MachineView> {
   const m = input.resume
@@ -53,15 +56,25 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   const ids = new WorkflowIds(input.instance);
   const window = getExternalWorkflowHandle(ids.window(m.windowId));
   const schedule = getExternalWorkflowHandle(ids.schedule);
+  const registry = getExternalWorkflowHandle(ids.frameworks);
   let inFlight = 0;
   let reportedMode = m.mode;
+  let reportedPhase = m.phase;
   let reportedAnswers = JSON.stringify(m.answers);
 
   setHandler(machineView, () => m.view(Date.now()));
   setHandler(machineCommand, (cmd) => m.command(cmd, Date.now()));
   setHandler(inverseOfferAnswers, (answers) => m.recordAnswers(answers));
 
+  /** The scheduler API's path (patched): on its first use, the open offers sent the old way go to the mailboxes. */
+  const schedulerApi = (): boolean => {
+    if (!patched(SCHEDULER_API)) return false;
+    m.toMailboxes().forEach(post);
+    return true;
+  };
+
   const deliver = (d: PendingDelivery): void => {
+    if (schedulerApi()) return post(d);
     inFlight++;
     const what = d.notice.kind === 'inverse-offers' ? 'inverse offer' : 'rescind inverse offer';
     notify.deliverToFramework
@@ -77,6 +90,34 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
         (err: Error) => m.deliveryDone(d.idempotencyKey, { failed: err.cause?.toString() ?? err.message }, Date.now()),
       )
       .finally(() => inFlight--);
+  };
+
+  /**
+   * Into the framework's mailbox, which orders its events and delivers them (a dead webhook delays nobody else). No
+   * mailbox means the framework is not subscribed: Mesos offers only to active frameworks, so the offer is forgotten
+   * and made again by a later look.
+   */
+  const post = (d: PendingDelivery): void => {
+    inFlight++;
+    getExternalWorkflowHandle(ids.framework(d.frameworkId))
+      .signal(frameworkNotices, { notices: [d.notice], atMs: Date.now() })
+      .then(
+        () => m.deliveryDone(d.idempotencyKey, 'delivered', Date.now()),
+        () => m.notSubscribed(d.idempotencyKey, Date.now()),
+      )
+      .finally(() => inFlight--);
+  };
+
+  /**
+   * The registry fans machines' unavailability out to every framework. None running means nobody subscribed yet: the
+   * report is made again at the next look (a framework that subscribes later must learn of this machine).
+   */
+  const tellRegistry = (): Promise<unknown>[] => {
+    const sent: Promise<unknown>[] = [];
+    const change = m.unavailabilityReport();
+    if (change) sent.push(registry.signal(machineUnavailability, change).then(() => m.reportedToRegistry(change)));
+    if (m.takeRelease()) sent.push(registry.signal(releaseDisruption, { machineKey: m.key }));
+    return sent;
   };
 
   const report = async (): Promise<void> => {
@@ -99,7 +140,9 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       }
     }
     // Window and schedule only mirror progress; a machine goes on even if their workflows were terminated by hand.
+    reportedPhase = m.phase;
     sent.push(window.signal(machineProgress, { machineKey: m.key, mode: m.mode, phase: m.phase }));
+    if (schedulerApi()) sent.push(...tellRegistry());
     await Promise.all(sent.map((p) => p.catch(() => undefined)));
   };
 
@@ -132,13 +175,20 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     m.wake = false; // anything arriving while we look wakes the next wait at once
     const seen = await cluster.inspectMachine.executeWithOptions({ summary: `look at ${label}` }, [m.machine]);
     m.observe(seen, Date.now(), () => ids.offer(ids.machine(m.machine), uuid4())).forEach(deliver);
-    // Answers changed: Mesos' maintenance status reads them from the search attribute.
+    // Answers changed: Mesos' maintenance status reads them from the search attribute. A command changed the phase
+    // (an extension put a machine waiting for the budgets back to draining): the window frees its slot.
     if (JSON.stringify(m.answers) !== reportedAnswers && patched(REPORTS_FOR_MESOS)) await report();
+    else if (m.phase !== reportedPhase && schedulerApi()) await report();
+    else if (schedulerApi()) await Promise.all(tellRegistry().map((p) => p.catch(() => undefined)));
     let step = m.nextDrainStep(Date.now());
     if (step === 'wait') {
-      const untilDeadline = m.deadlineMs - Date.now();
-      const timeout =
+      const now = Date.now();
+      const untilDeadline = m.deadlineMs - now;
+      let timeout =
         m.phase === 'draining' && untilDeadline > 0 ? Math.min(untilDeadline, input.checkIntervalMs) : input.checkIntervalMs;
+      // A refuse filter that ends sooner: the framework gets its fresh inverse offer then, not at the next look.
+      const nextOffer = m.nextOfferAtMs(now);
+      if (nextOffer !== undefined) timeout = Math.min(timeout, Math.max(nextOffer - now, 1));
       await condition(() => m.wake, timeout);
       return; // look at the machine again before deciding
     }
@@ -152,6 +202,17 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       if (step === 'wait') return report();
     }
     if (!m.mayGoDown(Date.now())) return report();
+    if (schedulerApi() && m.needsBudget()) {
+      // The frameworks' disruption budgets come before a hard drain that kills tasks; the registry answers with a
+      // machineCommand (granted, or held and why).
+      const request = { machineKey: m.key, workflowId: workflowInfo().workflowId, label, tasksByFramework: m.askBudget(Date.now()) };
+      const asked = await registry.signal(requestDisruption, request).then(
+        () => true,
+        () => false,
+      );
+      if (asked) return report();
+      m.budgetsUnreachable(Date.now()); // no registry: no framework ever subscribed, so there is no budget
+    }
     m.startHardDrain(Date.now()).forEach(deliver);
     await report();
   }
@@ -171,6 +232,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       ]);
     }
     m.markDown(killed, Date.now());
+    if (schedulerApi()) m.killedNotices().forEach(deliver);
     await report();
   }
 
@@ -192,6 +254,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       ]);
     }
     m.markUp(Date.now(), why);
+    if (schedulerApi()) m.upNotices().forEach(deliver);
     await report();
   }
 }

@@ -2,7 +2,14 @@
 // Names are recorded in histories: never rename one.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AgentMaintenance, DrainConfig } from '../src/domain/agent';
-import type { FrameworkSubscription } from '../src/domain/framework';
+import type {
+  DisruptionBudget,
+  FrameworkNotice,
+  FrameworkSubscription,
+  MachineUnavailability,
+  OfferNotice,
+  Plan,
+} from '../src/domain/framework';
 import type { MachineId } from '../src/domain/machine';
 import type { Policy } from '../src/domain/policy';
 import type {
@@ -134,30 +141,134 @@ export type MachineCommand =
   /** A Mesos schedule POST gave the machine a (possibly unchanged) unavailability: re-offer, answers wiped. */
   | { type: 'reschedule'; unavailability: Unavailability }
   /** The window lets this machine past DRAINING (maxParallel). */
-  | { type: 'proceed' };
+  | { type: 'proceed' }
+  /** The frameworks' disruption budgets let this machine be drained hard (registry's answer to requestDisruption). */
+  | { type: 'disruption-granted' }
+  /** Not yet: why, in words (e.g. "framework mover: 2 of 2 machines hosting it down (sim-01, sim-02)"). */
+  | { type: 'disruption-held'; why: string };
 
 export interface InverseOfferAnswers {
   frameworkId: string;
   answer: Answer;
   offerIds: string[];
   atMs: number;
+  /** Mesos' refuse filter in ms (0 = none). Absent in answers recorded before filters: never offered again. */
+  refuseMs?: number;
+  /** How the framework will handle this machine; absent = MOVE. */
+  plan?: Plan;
 }
 
 export const machineView = defineQuery<MachineView>('machineView');
 export const machineCommand = defineSignal<[MachineCommand]>('machineCommand');
 export const inverseOfferAnswers = defineSignal<[InverseOfferAnswers]>('inverseOfferAnswers');
 
-// ---- framework registry (maint-frameworks) ------------------------------------------------------------------
+// ---- framework registry (maint/frameworks): subscriptions, what every framework is told, disruption budgets -------
 
 export interface Subscribe {
   frameworkId: string;
   name: string;
   principal?: string;
   webhookUrl?: string;
+  partitionAware?: boolean;
+  budget?: DisruptionBudget;
 }
 
 export const subscribeFramework = defineUpdate<FrameworkSubscription, [Subscribe]>('subscribeFramework');
+/** Removes the subscription (Mesos' TEARDOWN); FORBIDDEN for another principal. */
+export const unsubscribeFramework = defineUpdate<void, [{ frameworkId: string; principal?: string }]>(
+  'unsubscribeFramework',
+);
 export const frameworksView = defineQuery<FrameworkSubscription[]>('frameworksView');
+/** A machine workflow reports its mode and unavailability; the registry tells every subscribed framework. */
+export const machineUnavailability = defineSignal<[MachineUnavailability]>('machineUnavailability');
+/** Every machine in maintenance, as frameworks are told (placement advice and resyncs read it). */
+export const unavailabilityView = defineQuery<MachineUnavailability[]>('unavailabilityView');
+
+/** A machine ready to be drained hard asks the frameworks' budgets; the registry answers with a machineCommand. */
+export interface DisruptionRequest {
+  machineKey: string;
+  /** The machine workflow to answer. */
+  workflowId: string;
+  /** For status texts, e.g. "sim-07 (192.0.2.7)". */
+  label: string;
+  /** Tasks the hard drain will kill, per framework. */
+  tasksByFramework: Record<string, number>;
+}
+export const requestDisruption = defineSignal<[DisruptionRequest]>('requestDisruption');
+/** The machine is UP again (or will not go down after all): its share of every budget is free. */
+export const releaseDisruption = defineSignal<[{ machineKey: string }]>('releaseDisruption');
+
+export interface BudgetUse {
+  frameworkId: string;
+  budget: DisruptionBudget;
+  tasksKilled: number;
+  machinesDown: string[];
+  /** Labels of machines waiting on this budget. */
+  waiting: string[];
+}
+export const budgetsView = defineQuery<BudgetUse[]>('budgetsView');
+
+// ---- framework mailbox (maint/framework/<id>): one per framework, its events in order ------------------------------
+
+export interface MailboxInput {
+  instance: string;
+  frameworkId: string;
+  maxHistoryEvents?: number;
+  resume?: unknown;
+}
+
+export interface ConfigureMailbox {
+  subscription: FrameworkSubscription;
+  /** The webhook's HMAC key, sealed (src/lib/sealed.ts): histories never hold it in clear. */
+  sealedSecret?: string;
+}
+
+/** Subscribe (again): FORBIDDEN when another principal holds this framework id. */
+export const configureMailbox = defineUpdate<FrameworkSubscription, [ConfigureMailbox]>('configureMailbox');
+/** Unsubscribe: the mailbox stops delivering and ends. */
+export const closeMailbox = defineUpdate<void, [{ principal?: string }]>('closeMailbox');
+
+/** Notices for this framework, from machine, agent and registry workflows. */
+export const frameworkNotices = defineSignal<[{ notices: FrameworkNotice[]; atMs: number }]>('frameworkNotices');
+
+export interface AnswerCall {
+  /** The authenticated principal; FORBIDDEN when it is not the framework's. */
+  principal?: string;
+  answer: Answer;
+  offerIds: string[];
+  /** Mesos' refuse filter, already normalised (default 5 s, negative 5 s, at most 365 days; 0 = no filter). */
+  refuseMs: number;
+  plan?: Plan;
+  atMs: number;
+}
+
+/** Records the answer to the framework's own open offers and forwards it to their machines; others are ignored. */
+export const answerInverseOffers = defineUpdate<{ recorded: string[]; ignored: string[] }, [AnswerCall]>(
+  'answerInverseOffers',
+);
+
+export interface MailboxEvent {
+  seq: number;
+  atMs: number;
+  notice: FrameworkNotice;
+}
+
+export interface MailboxPage {
+  subscription: FrameworkSubscription;
+  /** False once unsubscribed. */
+  subscribed: boolean;
+  /** Events after the asked seq, oldest first (at most `limit`). */
+  events: MailboxEvent[];
+  /** The oldest seq still kept; a reader behind it missed events and gets `resync` too. */
+  firstSeq: number;
+  lastSeq: number;
+  /** When the reader is behind the log: what is still relevant (every open offer, every machine in maintenance). */
+  resync?: FrameworkNotice[];
+  /** Open inverse offers (sent, not answered, not rescinded). */
+  outstanding: OfferNotice[];
+  webhook?: { url: string; deliveredSeq: number; lastError?: string };
+}
+export const mailboxEvents = defineQuery<MailboxPage, [{ afterSeq?: number; limit?: number }]>('mailboxEvents');
 
 // ---- agents (maint-agent/<agent id>): Mesos 1.9 DRAIN_AGENT, DEACTIVATE_AGENT, REACTIVATE_AGENT -------------------
 

@@ -55,8 +55,10 @@ const START_BATCH = 500;
 /** How long a machine waits for the previous maintenance of the same machine (its workflow) to finish. */
 const PREVIOUS_RUN_POLL_MS = 1_000;
 
-const BEFORE_DOWN: readonly MachinePhase[] = ['draining', 'awaiting-operator', 'waiting-for-slot'];
+const BEFORE_DOWN: readonly MachinePhase[] = ['draining', 'awaiting-operator', 'waiting-for-slot', 'waiting-for-budget'];
 const PAST_DRAINING: readonly MachinePhase[] = ['hard-draining', 'down'];
+/** Phases that hold one of the window's maxParallel slots: a machine waiting for the budgets already took its slot. */
+const HOLDS_SLOT: readonly MachinePhase[] = ['waiting-for-budget', ...PAST_DRAINING];
 
 export async function windowWorkflow({ spec: initial, settings }: WindowInput): Promise<WindowView> {
   const spec: WindowSpec = { ...initial };
@@ -112,7 +114,7 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
     const max = spec.policy.maxParallel;
     if (max === undefined || state !== 'ACTIVE') return;
     const entries = [...machines.values()];
-    let busy = entries.filter((e) => e.granted || PAST_DRAINING.includes(e.phase)).length;
+    let busy = entries.filter((e) => e.granted || HOLDS_SLOT.includes(e.phase)).length;
     const granted: MachineEntry[] = [];
     for (const e of entries) {
       if (busy >= max) break;

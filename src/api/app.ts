@@ -13,6 +13,8 @@ import { healthRoutes } from './health';
 import { machineRoutes } from './native/machines';
 import { windowRoutes } from './native/windows';
 import { schedulerRoutes } from './scheduler/routes';
+import { EventStreams } from './scheduler/stream';
+import { frameworkRoutes } from './native/frameworks';
 import { mesosErrors } from './mesos/http';
 import { operatorApiRoutes } from './mesos/operator-v1';
 import { MesosOperations, mesosRoutes } from './mesos/routes';
@@ -27,6 +29,8 @@ export interface AppDeps {
   agents: AgentService;
   logger: Logger;
   security: Security;
+  /** The open event streams, for the process to end them on shutdown; the app makes its own when not given. */
+  streams?: EventStreams;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -36,14 +40,16 @@ export function createApp(deps: AppDeps): express.Express {
   // Mesos' endpoints first: they read their bodies themselves and answer in Mesos' own form.
   const mesos = new MesosOperations(deps.maintenance, guard);
   app.use(mesosRoutes(mesos, guard), operatorApiRoutes(mesos, deps.agents, guard), mesosErrors(deps.logger));
-  // Credentials are checked before the body is read (Mesos: 401 comes first).
-  app.use(['/api/v1/windows', '/api/v1/machines'], guard.authenticate);
+  // Credentials are checked before the body is read (Mesos: 401 comes first), frameworks' as operators'.
+  app.use(['/api/v1/windows', '/api/v1/machines', '/api/v1/frameworks', '/api/v1/scheduler'], guard.authenticate);
   app.use(jsonBodiesOnly);
   app.use(express.json({ limit: '1mb' }));
   app.use(healthRoutes(deps.client, deps.taskQueue));
   app.use('/api/v1', windowRoutes(deps.windows, guard));
   app.use('/api/v1', machineRoutes(deps.machines, guard));
-  app.use('/api/v1', schedulerRoutes(deps.frameworks));
+  app.use('/api/v1', frameworkRoutes(deps.frameworks));
+  const streams = deps.streams ?? new EventStreams();
+  app.use('/api/v1', schedulerRoutes({ frameworks: deps.frameworks, guard, streams, logger: deps.logger }));
   app.use(unknownRoute);
   app.use(jsonErrors(deps.logger));
   return app;

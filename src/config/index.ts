@@ -1,6 +1,7 @@
 // Every setting, read from the environment in one place, with defaults for the embedded mode. A bad value stops
 // start-up with a message naming the variable.
 import { z } from 'zod';
+import { parseSecretKey } from '../lib/sealed';
 import { parseDuration } from '../domain/time';
 import type { Policy } from '../domain/policy';
 import { PolicySchema } from '../api/native/schemas';
@@ -61,6 +62,19 @@ const Env = z.object({
       const { maxGracePeriod, ...rest } = policy.data;
       return { ...rest, ...(maxGracePeriod === undefined ? {} : { maxGracePeriodMs: maxGracePeriod }) };
     }),
+  MAINT_SECRET_KEY: z
+    .string()
+    .min(1)
+    .optional()
+    .transform((text, ctx): Buffer | undefined => {
+      if (text === undefined) return undefined;
+      try {
+        return parseSecretKey(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return undefined;
+      }
+    }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -86,6 +100,11 @@ export interface Config {
   checkIntervalMs: number;
   /** What windows posted through the Mesos endpoints do on their own; undefined: nothing, as Mesos. */
   mesosPolicy?: Policy;
+  /**
+   * Seals webhook secrets before they reach Temporal (src/lib/sealed.ts); API and workers need the same key.
+   * Without it frameworks cannot subscribe webhooks (they stream or pull). `maint up` makes one in the data dir.
+   */
+  secretKey?: Buffer;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
 }
 
@@ -121,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     security: { credentialsFile: e.MAINT_CREDENTIALS, aclsFile: e.MAINT_ACLS },
     checkIntervalMs: e.MAINT_CHECK_INTERVAL,
     mesosPolicy: e.MAINT_MESOS_POLICY,
+    ...(e.MAINT_SECRET_KEY ? { secretKey: e.MAINT_SECRET_KEY } : {}),
     logLevel: e.LOG_LEVEL,
   });
 }

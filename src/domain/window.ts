@@ -61,6 +61,7 @@ export type MachinePhase =
   | 'draining' // inverse offers out, waiting for frameworks, emptiness or the deadline
   | 'awaiting-operator' // deadline passed with escalation "notify": waits for down, extend or cancel
   | 'waiting-for-slot' // ready to go down, held by the window's maxParallel
+  | 'waiting-for-budget' // slot taken, about to be drained hard: waits for the frameworks' disruption budgets
   | 'hard-draining' // killing what is left
   | 'down' // DOWN, waiting for its unavailability to end or an operator's up
   | 'done'; // back UP (or returned to UP by a cancellation)

@@ -1,118 +1,245 @@
-// A framework's side of maint's scheduler API: subscribe (with a webhook where maint POSTs events), then accept or
-// decline inverse offers. Every call is a Mesos v1 scheduler call, POSTed to `${maintUrl}/api/v1/scheduler`.
-import type { Filters, SchedulerCall } from '../domain/scheduler-wire';
+// A framework's side of maint's scheduler API. Calls are Mesos v1 scheduler calls POSTed to
+// `${maintUrl}/api/v1/scheduler`; events come three ways: POSTed to the framework's webhook (webhook.ts verifies
+// them), streamed (stream(): Server-Sent Events), or pulled (pull(): a page of the framework's event log).
+// JSON is lossless both ways: int64 nanoseconds stay exact (BigInt).
+import type {
+  EventsPageJson,
+  InverseOfferAnswerJson,
+  MachineIdJson,
+  PlacementJson,
+  PlacementRequestJson,
+  PlanJson,
+  SchedulerCall,
+} from '../domain/scheduler-wire';
 import { parseJson, stringifyJson } from '../lib/json';
+import { readEventStream, type StreamedEvent, type StreamOptions } from './stream';
 
 export interface SchedulerClientOptions {
   /** Base URL of maint's API, e.g. http://127.0.0.1:8080. */
   maintUrl: string;
   /** This framework's id; SUBSCRIBE asks maint to use it. */
   frameworkId: string;
-  /** For tests, or to add authentication. Default: the global fetch. */
+  /** HTTP Basic credentials, when maint requires them (MAINT_CREDENTIALS). The principal then owns the framework. */
+  credentials?: { principal: string; secret: string };
+  /** Default: the global fetch. */
   fetchImpl?: typeof fetch;
-  /** Per call; default 10 s. */
+  /** Per call (not the stream); default 10 s. */
   timeoutMs?: number;
 }
 
 export interface SubscribeOptions {
   name: string;
+  /** Default: the credentials' principal. maint refuses (403) one that is not the authenticated principal. */
   principal?: string;
-  /** Where maint should POST this framework's events. */
-  webhookUrl?: string;
+  /** Mesos' PARTITION_AWARE: tasks a drain ends for good are reported TASK_GONE_BY_OPERATOR, not TASK_KILLED. */
+  partitionAware?: boolean;
+  /** Where maint POSTs events, signed with `secret` (HMAC-SHA256). Without it the framework streams or pulls. */
+  webhook?: { url: string; secret: string };
+  /** How much maint may take from this framework at once. */
+  budget?: { maxTasksKilled?: number; maxMachinesDown?: number };
 }
 
-/** maint answered a call with a non-2xx status. */
+export interface Subscribed {
+  frameworkId: string;
+  /** How often the stream sends a HEARTBEAT; absent if maint did not say. */
+  heartbeatIntervalSeconds?: number;
+}
+
+export interface AnswerOptions {
+  /**
+   * Mesos' refuse filter: no new inverse offer for the same machine before this many seconds. Unset: no filters are
+   * sent and maint applies Mesos' default (5 s); 0: no filter.
+   */
+  refuseSeconds?: number;
+  /** maint: MOVE (default) the tasks away, or WAIT the downtime out (persistent volumes are kept). */
+  plan?: PlanJson;
+}
+
+/** maint answered with a non-2xx status. `error` is maint's error code when the body says it (INVALID, FORBIDDEN…). */
 export class SchedulerApiError extends Error {
+  readonly error: string | undefined;
+
   constructor(
     readonly status: number,
     readonly body: string,
-    call: SchedulerCall['type'],
+    what = 'the call',
   ) {
-    super(`maint answered ${call} with ${status}: ${body}`);
+    super(`maint answered ${what} with ${status}: ${body}`);
     this.name = 'SchedulerApiError';
+    this.error = errorCode(body);
   }
 }
 
 export class SchedulerClient {
   readonly frameworkId: string;
-  private readonly endpoint: string;
+  private readonly base: string;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
+  private readonly credentials: SchedulerClientOptions['credentials'];
+  private readonly authorization: Record<string, string>;
 
   constructor(options: SchedulerClientOptions) {
     this.frameworkId = options.frameworkId;
-    this.endpoint = `${options.maintUrl.replace(/\/+$/, '')}/api/v1/scheduler`;
+    this.base = `${options.maintUrl.replace(/\/+$/, '')}/api/v1/scheduler`;
     this.fetchImpl = options.fetchImpl ?? fetch;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.credentials = options.credentials;
+    const { credentials } = options;
+    this.authorization = credentials
+      ? { authorization: `Basic ${Buffer.from(`${credentials.principal}:${credentials.secret}`).toString('base64')}` }
+      : {};
   }
 
-  /** Subscribes (again: maint keeps one subscription per framework id); returns the id maint confirmed. */
-  async subscribe(options: SubscribeOptions): Promise<{ frameworkId: string }> {
-    const body = await this.call({
+  /** Subscribes (again: maint keeps one subscription per framework id, and a new call replaces its settings). */
+  async subscribe(options: SubscribeOptions): Promise<Subscribed> {
+    const principal = options.principal ?? this.credentials?.principal;
+    const budget = options.budget && {
+      ...(options.budget.maxTasksKilled === undefined ? {} : { max_tasks_killed: options.budget.maxTasksKilled }),
+      ...(options.budget.maxMachinesDown === undefined ? {} : { max_machines_down: options.budget.maxMachinesDown }),
+    };
+    const text = await this.call({
       type: 'SUBSCRIBE',
       subscribe: {
         framework_info: {
           id: { value: this.frameworkId },
           name: options.name,
-          ...(options.principal === undefined ? {} : { principal: options.principal }),
+          ...(principal === undefined ? {} : { principal }),
+          ...(options.partitionAware ? { capabilities: [{ type: 'PARTITION_AWARE' }] } : {}),
         },
-        ...(options.webhookUrl === undefined ? {} : { webhook: { url: options.webhookUrl } }),
+        ...(options.webhook === undefined ? {} : { webhook: { url: options.webhook.url, secret: options.webhook.secret } }),
+        ...(budget === undefined ? {} : { disruption_budget: budget }),
       },
     });
-    const frameworkId = subscribedFrameworkId(body);
-    if (frameworkId === undefined) throw new Error(`maint answered SUBSCRIBE without a framework id: ${body}`);
-    return { frameworkId };
+    const subscribed = readSubscribed(text);
+    if (subscribed === undefined) throw new Error(`maint answered SUBSCRIBE without a framework id: ${text}`);
+    return subscribed;
   }
 
-  /** Tells maint the framework gives these resources back (it has moved what it could). */
-  async acceptInverseOffers(inverseOfferIds: string[], filters?: Filters): Promise<void> {
+  /** Unsubscribes (Mesos' TEARDOWN): maint stops telling this framework anything and forgets its open offers. */
+  async teardown(): Promise<void> {
+    await this.call({ type: 'TEARDOWN', framework_id: { value: this.frameworkId } });
+  }
+
+  /** The framework gives these resources back (it has moved, or will not mind losing, what runs there). */
+  async acceptInverseOffers(inverseOfferIds: string[], options: AnswerOptions = {}): Promise<void> {
     await this.call({
       type: 'ACCEPT_INVERSE_OFFERS',
       framework_id: { value: this.frameworkId },
-      accept_inverse_offers: { inverse_offer_ids: values(inverseOfferIds), ...withFilters(filters) },
+      accept_inverse_offers: answerBody(inverseOfferIds, options),
     });
   }
 
-  /** Tells maint the framework will not give these resources back before the deadline. */
-  async declineInverseOffers(inverseOfferIds: string[], filters?: Filters): Promise<void> {
+  /** The framework will not give these resources back before the deadline. */
+  async declineInverseOffers(inverseOfferIds: string[], options: AnswerOptions = {}): Promise<void> {
     await this.call({
       type: 'DECLINE_INVERSE_OFFERS',
       framework_id: { value: this.frameworkId },
-      decline_inverse_offers: { inverse_offer_ids: values(inverseOfferIds), ...withFilters(filters) },
+      decline_inverse_offers: answerBody(inverseOfferIds, options),
     });
   }
 
+  /**
+   * One page of the framework's events after `after` (a seq: the last page's last_event_id). Without it, or with one
+   * older than the kept log, the page starts with what is still relevant (every open offer, every machine in
+   * maintenance) and says `resync`. `limit`: at most this many events (maint's default 100, at most 1,000).
+   */
+  async pull(after?: number, options: { limit?: number } = {}): Promise<EventsPageJson> {
+    const url = new URL(this.eventsUrl());
+    if (after !== undefined) url.searchParams.set('after', String(after));
+    if (options.limit !== undefined) url.searchParams.set('limit', String(options.limit));
+    const text = await this.request(url, { method: 'GET', headers: { accept: 'application/json' } }, 'GET events');
+    return parseJson(text) as EventsPageJson;
+  }
+
+  /**
+   * The framework's events as they happen (Server-Sent Events), starting with SUBSCRIBED, with a HEARTBEAT every
+   * 15 s. Reconnects with Last-Event-ID after a dropped connection, with backoff, until `signal` aborts; throws a
+   * SchedulerApiError when maint refuses the stream (401, 403, 404).
+   */
+  stream(options: StreamOptions = {}): AsyncIterable<StreamedEvent> {
+    return readEventStream(
+      { url: this.eventsUrl(), headers: { ...this.authorization }, fetchImpl: this.fetchImpl },
+      options,
+      (status, body) => new SchedulerApiError(status, body, 'the event stream'),
+    );
+  }
+
+  /**
+   * maint's advice on where to run a task of `runtimeSeconds`: the machines ranked, those with no maintenance in
+   * sight first and those going down during the task last.
+   */
+  async placement(machines: MachineIdJson[], runtimeSeconds: number): Promise<PlacementJson> {
+    const request: PlacementRequestJson = {
+      machine_ids: machines.map((m) => ({
+        ...(m.hostname === undefined ? {} : { hostname: m.hostname }),
+        ...(m.ip === undefined ? {} : { ip: m.ip }),
+      })),
+      runtime_seconds: runtimeSeconds,
+    };
+    const text = await this.request(
+      `${this.base}/placement`,
+      { method: 'POST', headers: jsonHeaders(), body: stringifyJson(request) },
+      'placement',
+    );
+    return parseJson(text) as PlacementJson;
+  }
+
+  private eventsUrl(): string {
+    return `${this.base}/frameworks/${encodeURIComponent(this.frameworkId)}/events`;
+  }
+
   /** POSTs one call; returns the answer's body text, or throws SchedulerApiError on a non-2xx status. */
-  private async call(call: SchedulerCall): Promise<string> {
-    const response = await this.fetchImpl(this.endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: stringifyJson(call),
+  private call(call: SchedulerCall): Promise<string> {
+    return this.request(this.base, { method: 'POST', headers: jsonHeaders(), body: stringifyJson(call) }, call.type);
+  }
+
+  private async request(
+    url: string | URL,
+    init: { method: string; headers: Record<string, string>; body?: string },
+    what: string,
+  ): Promise<string> {
+    const response = await this.fetchImpl(url, {
+      ...init,
+      headers: { ...init.headers, ...this.authorization },
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     const text = await response.text();
-    if (!response.ok) throw new SchedulerApiError(response.status, text, call.type);
+    if (!response.ok) throw new SchedulerApiError(response.status, text, what);
     return text;
   }
 }
 
-function values(ids: string[]): { value: string }[] {
-  return ids.map((value) => ({ value }));
+function jsonHeaders(): Record<string, string> {
+  return { 'content-type': 'application/json', accept: 'application/json' };
 }
 
-function withFilters(filters: Filters | undefined): { filters?: Filters } {
-  return filters === undefined ? {} : { filters };
+function answerBody(ids: string[], options: AnswerOptions): InverseOfferAnswerJson {
+  return {
+    inverse_offer_ids: ids.map((value) => ({ value })),
+    ...(options.refuseSeconds === undefined ? {} : { filters: { refuse_seconds: options.refuseSeconds } }),
+    ...(options.plan === undefined ? {} : { plan: options.plan }),
+  };
 }
 
-/** `{"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"..."}}}` → the value, if the answer has it. */
-function subscribedFrameworkId(text: string): string | undefined {
-  let body: unknown;
+/** `{"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":…},"heartbeat_interval_seconds":15}}`, if it is one. */
+function readSubscribed(text: string): Subscribed | undefined {
+  const subscribed = (tryParse(text) as { subscribed?: { framework_id?: { value?: unknown }; heartbeat_interval_seconds?: unknown } } | null)
+    ?.subscribed;
+  const frameworkId = subscribed?.framework_id?.value;
+  if (typeof frameworkId !== 'string') return undefined;
+  const heartbeat = Number(subscribed?.heartbeat_interval_seconds);
+  return Number.isFinite(heartbeat) && heartbeat > 0 ? { frameworkId, heartbeatIntervalSeconds: heartbeat } : { frameworkId };
+}
+
+function errorCode(body: string): string | undefined {
+  const error = (tryParse(body) as { error?: unknown } | null)?.error;
+  return typeof error === 'string' ? error : undefined;
+}
+
+function tryParse(text: string): unknown {
   try {
-    body = parseJson(text);
+    return parseJson(text);
   } catch {
     return undefined;
   }
-  const subscribed = (body as { subscribed?: { framework_id?: { value?: unknown } } } | null)?.subscribed;
-  const value = subscribed?.framework_id?.value;
-  return typeof value === 'string' ? value : undefined;
 }

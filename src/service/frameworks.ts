@@ -1,73 +1,236 @@
-// Frameworks: subscriptions (the durable registry workflow) and their answers to inverse offers (signals to the
-// machine workflows the offers belong to).
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import type { Answer } from '../domain/window';
-import { isNotFound } from '../domain/errors';
-import type { FrameworkSubscription } from '../domain/framework';
+// Frameworks: their subscriptions (the registry workflow, and one mailbox workflow per framework holding its events,
+// open inverse offers and webhook), their answers to inverse offers, and what they may read: their events, the
+// unavailability of every machine in maintenance, the disruption budgets.
+import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
+import { ErrorCode, isNotFound, MaintError } from '../domain/errors';
+import type { FrameworkSubscription, MachineUnavailability } from '../domain/framework';
+import { seal } from '../lib/sealed';
 import type { WorkflowIds } from '../temporal/ids';
 import { toMaintError } from '../temporal/client';
-import { frameworksView, inverseOfferAnswers, subscribeFramework, type Subscribe } from '../../workflows/messages';
+import {
+  answerInverseOffers,
+  budgetsView,
+  closeMailbox,
+  configureMailbox,
+  frameworksView,
+  mailboxEvents,
+  subscribeFramework,
+  unavailabilityView,
+  unsubscribeFramework,
+  type AnswerCall,
+  type BudgetUse,
+  type MailboxInput,
+  type MailboxPage,
+  type Subscribe,
+} from '../../workflows/messages';
 import type { frameworksWorkflow } from '../../workflows/frameworks';
+
+/** The mailbox workflow's signature (workflows/framework-mailbox.ts), named by type so this module needs no import of it. */
+type FrameworkMailboxWorkflow = (input: MailboxInput) => Promise<void>;
+
+/** A webhook's HMAC key shorter than this is refused: it would be guessable. */
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+
+export interface EventsQuery {
+  afterSeq?: number;
+  limit?: number;
+  /** The authenticated principal; undefined when authentication is off (no check). */
+  principal?: string;
+}
 
 export class FrameworkService {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly ids: WorkflowIds,
+    /** MAINT_SECRET_KEY: seals webhook secrets. Without it frameworks subscribe without a webhook (stream or pull). */
+    private readonly secretKey?: Buffer,
   ) {}
 
-  async subscribe(req: Subscribe): Promise<FrameworkSubscription> {
-    const start = new WithStartWorkflowOperation<typeof frameworksWorkflow>('frameworksWorkflow', {
+  /**
+   * Subscribes a framework, or updates its subscription. `principal` is the authenticated one (undefined when
+   * authentication is off); it owns the framework, and a `req.principal` that differs from it is refused. The
+   * mailbox is configured first: it refuses a framework id another principal holds before the registry records
+   * anything, and a retry after a failure in between completes the subscription.
+   */
+  async subscribe(req: Subscribe & { webhookSecret?: string }, principal?: string): Promise<FrameworkSubscription> {
+    const { webhookSecret, ...subscribe } = req;
+    if (principal !== undefined && subscribe.principal !== undefined && subscribe.principal !== principal) {
+      throw new MaintError(
+        ErrorCode.FORBIDDEN,
+        `subscribe.framework_info.principal: "${subscribe.principal}" is not the authenticated principal ${principal}`,
+        'subscribe.framework_info.principal',
+      );
+    }
+    const owner = principal ?? subscribe.principal;
+    const sealedSecret = subscribe.webhookUrl === undefined ? undefined : this.sealWebhookSecret(webhookSecret);
+    const registered: Subscribe = {
+      frameworkId: subscribe.frameworkId,
+      name: subscribe.name,
+      ...(owner === undefined ? {} : { principal: owner }),
+      ...(subscribe.webhookUrl === undefined ? {} : { webhookUrl: subscribe.webhookUrl }),
+      ...(subscribe.partitionAware === undefined ? {} : { partitionAware: subscribe.partitionAware }),
+      ...(subscribe.budget === undefined ? {} : { budget: subscribe.budget }),
+    };
+    const subscription: FrameworkSubscription = { ...registered, subscribedAtMs: Date.now() };
+    try {
+      await this.client.workflow.executeUpdateWithStart(configureMailbox, {
+        args: [{ subscription, ...(sealedSecret === undefined ? {} : { sealedSecret }) }],
+        startWorkflowOperation: new WithStartWorkflowOperation<FrameworkMailboxWorkflow>('frameworkMailboxWorkflow', {
+          workflowId: this.ids.framework(subscribe.frameworkId),
+          taskQueue: this.taskQueue,
+          args: [{ instance: this.ids.instance, frameworkId: subscribe.frameworkId }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      });
+      return await this.client.workflow.executeUpdateWithStart(subscribeFramework, {
+        args: [registered],
+        startWorkflowOperation: this.registryStart(),
+      });
+    } catch (err) {
+      throw this.mapped(err, subscribe.frameworkId, 'subscribe.framework_info.id', principal);
+    }
+  }
+
+  /**
+   * Mesos' TEARDOWN: the mailbox stops delivering and ends, and the registry forgets the framework. NOT_FOUND when
+   * neither knows it (never subscribed, or torn down already).
+   */
+  async unsubscribe(frameworkId: string, principal?: string): Promise<void> {
+    let closed = false;
+    try {
+      await this.mailbox(frameworkId).executeUpdate(closeMailbox, { args: [principal === undefined ? {} : { principal }] });
+      closed = true;
+    } catch (err) {
+      const mapped = this.mapped(err, frameworkId, 'framework_id', principal);
+      if (!isNotFound(mapped)) throw mapped;
+      // No mailbox (any more): the registry may still hold the framework, after a failure between the two steps.
+      if (!(await this.list()).some((f) => f.frameworkId === frameworkId)) throw mapped;
+    }
+    try {
+      await this.client.workflow
+        .getHandle(this.ids.frameworks)
+        .executeUpdate(unsubscribeFramework, { args: [{ frameworkId, ...(principal === undefined ? {} : { principal }) }] });
+    } catch (err) {
+      const mapped = this.mapped(err, frameworkId, 'framework_id', principal);
+      if (!(closed && isNotFound(mapped))) throw mapped;
+    }
+  }
+
+  /** Every subscription (no secrets: the registry never holds them); [] before anyone subscribed. */
+  async list(): Promise<FrameworkSubscription[]> {
+    return this.queryRegistry(frameworksView, []);
+  }
+
+  /**
+   * Records the framework's answer to its open inverse offers and forwards it to their machines. Ids that are not
+   * open offers of this framework are ignored without error, as in Mesos (MESOS-7119).
+   */
+  async answer(frameworkId: string, call: Omit<AnswerCall, 'atMs'>): Promise<{ recorded: string[]; ignored: string[] }> {
+    try {
+      return await this.mailbox(frameworkId).executeUpdate(answerInverseOffers, { args: [{ ...call, atMs: Date.now() }] });
+    } catch (err) {
+      throw this.mapped(err, frameworkId, 'framework_id', call.principal);
+    }
+  }
+
+  /**
+   * The framework's events after `afterSeq` (pull and stream read them). A subscription with no principal (made
+   * while authentication was off) may be read by anyone, as it may be claimed by anyone.
+   */
+  async events(frameworkId: string, query: EventsQuery = {}): Promise<MailboxPage> {
+    let page: MailboxPage;
+    try {
+      page = await this.mailbox(frameworkId).query(mailboxEvents, {
+        ...(query.afterSeq === undefined ? {} : { afterSeq: query.afterSeq }),
+        ...(query.limit === undefined ? {} : { limit: query.limit }),
+      });
+    } catch (err) {
+      throw this.mapped(err, frameworkId, 'id', query.principal);
+    }
+    const owner = page.subscription.principal;
+    if (query.principal !== undefined && owner !== undefined && owner !== query.principal) {
+      throw forbidden(frameworkId, 'id', query.principal);
+    }
+    return page;
+  }
+
+  /** Every machine in maintenance as frameworks are told; [] before any machine reported. */
+  async unavailability(): Promise<MachineUnavailability[]> {
+    return this.queryRegistry(unavailabilityView, []);
+  }
+
+  /** Each framework's disruption budget and what of it is in use; [] before anyone subscribed. */
+  async budgets(): Promise<BudgetUse[]> {
+    return this.queryRegistry(budgetsView, []);
+  }
+
+  private sealWebhookSecret(secret: string | undefined): string {
+    if (secret === undefined || secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
+      throw new MaintError(
+        ErrorCode.INVALID,
+        `subscribe.webhook.secret: a webhook needs a secret of at least ${MIN_WEBHOOK_SECRET_LENGTH} characters ` +
+          '(maint signs every delivery with it)',
+        'subscribe.webhook.secret',
+      );
+    }
+    if (!this.secretKey) {
+      throw new MaintError(
+        ErrorCode.INVALID,
+        'subscribe.webhook: this maint cannot keep webhook secrets because MAINT_SECRET_KEY is unset; subscribe without ' +
+          'a webhook and stream or pull the events (GET /api/v1/scheduler/frameworks/<id>/events)',
+        'subscribe.webhook',
+      );
+    }
+    return seal(this.secretKey, secret);
+  }
+
+  private mailbox(frameworkId: string): WorkflowHandle<FrameworkMailboxWorkflow> {
+    return this.client.workflow.getHandle<FrameworkMailboxWorkflow>(this.ids.framework(frameworkId));
+  }
+
+  private registryStart(): WithStartWorkflowOperation<typeof frameworksWorkflow> {
+    return new WithStartWorkflowOperation<typeof frameworksWorkflow>('frameworksWorkflow', {
       workflowId: this.ids.frameworks,
       taskQueue: this.taskQueue,
       args: [{}],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
-    try {
-      return await this.client.workflow.executeUpdateWithStart(subscribeFramework, {
-        args: [req],
-        startWorkflowOperation: start,
-      });
-    } catch (err) {
-      throw toMaintError(err);
-    }
   }
 
-  async list(): Promise<FrameworkSubscription[]> {
+  private async queryRegistry<T>(query: QueryDefinition<T, []>, none: T): Promise<T> {
     try {
-      return await this.client.workflow.getHandle(this.ids.frameworks).query(frameworksView);
+      return await this.client.workflow.getHandle(this.ids.frameworks).query(query);
     } catch (err) {
       const mapped = toMaintError(err);
-      if (isNotFound(mapped)) return []; // nobody subscribed yet
+      if (isNotFound(mapped)) return none; // nobody subscribed, no machine reported yet
       throw mapped;
     }
   }
 
   /**
-   * Records a framework's answer on every machine its offers belong to. Ids that are unknown or stale are ignored
-   * without error, as in Mesos (MESOS-7119); the machine workflow checks each id belongs to this framework.
+   * Temporal's errors in the API's words, naming the framework: a workflow that does not exist is a framework that
+   * is not subscribed; a refusal of another principal names the framework and the field the caller gave it in.
    */
-  async answer(frameworkId: string, answer: Answer, offerIds: string[]): Promise<void> {
-    const byMachine = new Map<string, string[]>();
-    for (const id of offerIds) {
-      const workflowId = this.ids.machineOfOffer(id);
-      if (!workflowId) continue;
-      byMachine.set(workflowId, [...(byMachine.get(workflowId) ?? []), id]);
+  private mapped(err: unknown, frameworkId: string, field: string, principal: string | undefined): unknown {
+    const mapped = toMaintError(err);
+    if (!(mapped instanceof MaintError)) return mapped;
+    if (mapped.code === ErrorCode.NOT_FOUND) {
+      return new MaintError(ErrorCode.NOT_FOUND, `${field}: framework ${frameworkId} is not subscribed`, field);
     }
-    const atMs = Date.now();
-    await Promise.all(
-      [...byMachine].map(async ([workflowId, ids]) => {
-        try {
-          await this.client.workflow
-            .getHandle(workflowId)
-            .signal(inverseOfferAnswers, { frameworkId, answer, offerIds: ids, atMs });
-        } catch (err) {
-          const mapped = toMaintError(err);
-          if (!isNotFound(mapped)) throw mapped; // a finished machine: its offers are stale
-        }
-      }),
-    );
+    if (mapped.code === ErrorCode.FORBIDDEN && mapped.field === undefined) return forbidden(frameworkId, field, principal);
+    return mapped;
   }
+}
+
+function forbidden(frameworkId: string, field: string, principal: string | undefined): MaintError {
+  const who = principal === undefined ? 'this caller' : `principal ${principal}`;
+  return new MaintError(
+    ErrorCode.FORBIDDEN,
+    `${field}: framework ${frameworkId} is subscribed by another principal; ${who} may not act for it`,
+    field,
+  );
 }
 
 /** The framework directory activities use to find webhooks, with a short cache so a burst of notices asks once. */

@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { ErrorCode, MaintError } from '../domain/errors';
-import { IDEMPOTENCY_HEADER } from '../domain/scheduler-wire';
 import { parseJson, stringifyJson } from '../lib/json';
 import { Fleet, type Layout } from './fleet';
 import { DEFAULT_FRAMEWORKS, SimFramework, silentLogger, type FrameworkSpec, type SimLogger } from './frameworks';
@@ -34,6 +33,11 @@ export interface SimOptions {
   logger?: SimLogger;
   /** How long a framework waits before subscribing again; default 1000 ms. */
   subscribeRetryMs?: number;
+  /**
+   * maint's credentials (principal → secret, as loadCredentials reads MAINT_CREDENTIALS): a framework without its own
+   * credentials authenticates as the principal named after it, when there is one.
+   */
+  credentials?: ReadonlyMap<string, string>;
 }
 
 export interface RunningSim {
@@ -126,8 +130,8 @@ export function createSimServer({ fleet, frameworks }: { fleet: Fleet; framework
   app.post('/frameworks/:id/webhook', (req, res) => {
     const framework = frameworks.find((f) => f.id === req.params.id);
     if (!framework) throw new MaintError(ErrorCode.NOT_FOUND, `no simulated framework ${req.params.id}`, 'id');
-    framework.receive(readBody(req), req.get(IDEMPOTENCY_HEADER));
-    sendJson(res, 200, {});
+    // The body reaches the framework as the text received (express.text above): its signature covers those bytes.
+    return framework.webhook(req, res);
   });
 
   app.use((req, res) => {
@@ -147,7 +151,11 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   const { machines, taskGracePeriodMs, layout } = options;
   const fleet = new Fleet({ machines, taskGracePeriodMs, layout });
   const maintUrl = options.maintUrl ?? 'http://127.0.0.1:8080';
-  const frameworks = specs.map((spec) => new SimFramework(spec, { fleet, maintUrl, logger }));
+  const frameworks = specs.map((spec) => {
+    const secret = spec.credentials ? undefined : options.credentials?.get(spec.id);
+    const withCredentials = secret === undefined ? spec : { ...spec, credentials: { principal: spec.id, secret } };
+    return new SimFramework(withCredentials, { fleet, maintUrl, logger });
+  });
   const server = http.createServer(createSimServer({ fleet, frameworks }));
 
   const host = options.host ?? '127.0.0.1';

@@ -21,6 +21,11 @@ export class WorkflowIds {
     return `${this.instance}/frameworks`;
   }
 
+  /** One framework's mailbox: its events in order, its webhook, its open inverse offers. */
+  framework(frameworkId: string): string {
+    return `${this.instance}/framework/${frameworkId}`;
+  }
+
   /** An agent an operator deactivated or drained (Mesos 1.9), by its agent id. */
   agent(agentId: string): string {
     return `${this.instance}/agent/${agentId}`;

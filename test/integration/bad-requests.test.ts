@@ -457,7 +457,7 @@ describe('POST /api/v1/scheduler', () => {
   test.each<[string, unknown, string]>([
     ['invalid JSON', '{"type":', 'body'],
     ['no type', {}, 'type'],
-    ['an unknown call type', { type: 'TEARDOWN', framework_id: { value: 'mover' } }, 'type'],
+    ['a call type maint does not take', { type: 'REVIVE', framework_id: { value: 'mover' } }, 'type'],
     ['a call type in lower case', { ...accept('mover', ['x']), type: 'accept_inverse_offers' }, 'type'],
     ['ACCEPT_INVERSE_OFFERS without framework_id', { ...accept('mo', ['x']), framework_id: undefined }, 'framework_id'],
     ['ACCEPT_INVERSE_OFFERS with an empty framework id', accept('', ['x']), 'framework_id.value'],
@@ -508,12 +508,14 @@ describe('POST /api/v1/scheduler', () => {
       accept('silent', unknown),
       decline('silent', unknown),
       accept('decliner', [offer.offerId]), // another framework's offer
-      accept('ghost', [offer.offerId]), // a framework that never subscribed
       accept('silent', []),
     ]) {
       const reply = await send('POST', '/api/v1/scheduler', call);
       expect({ call, status: reply.status, body: reply.body }).toEqual({ call, status: 202, body: undefined });
     }
+    // A framework that never subscribed has no inverse offers to answer: 404 naming it, and nothing happens.
+    const ghost = await send('POST', '/api/v1/scheduler', accept('ghost', [offer.offerId]));
+    expect(ghost.status).toBe(404);
 
     // Signals reach the machine in order: once the real answer shows, every one above has been taken in.
     const real = await send('POST', '/api/v1/scheduler', decline('silent', [offer.offerId]));

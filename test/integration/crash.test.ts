@@ -27,7 +27,7 @@ test('SIGKILL of the worker while DRAINING and during a hard drain: the window c
   await stack.eventually('inverse offers delivered', async () => {
     const frameworks = await stack.sim('/frameworks');
     const silent = frameworks.find((f: any) => f.id === 'silent');
-    return silent.events.length >= 2 ? true : undefined;
+    return silent.events.filter((e: any) => e.type === 'INVERSE_OFFERS').length >= 2 ? true : undefined;
   });
   await stack.kill('worker');
   await pause(1_500);

@@ -17,14 +17,43 @@ beforeAll(async () => {
 
 test('there is a recorded history of every workflow type and every notable path', () => {
   const types = new Set(files.map((f) => f.split('--')[0]));
-  expect([...types].sort()).toEqual(['agentWorkflow', 'frameworksWorkflow', 'machineWorkflow', 'scheduleWorkflow', 'windowWorkflow']);
+  expect([...types].sort()).toEqual([
+    'agentWorkflow',
+    'frameworkMailboxWorkflow',
+    'frameworksWorkflow',
+    'machineWorkflow',
+    'scheduleWorkflow',
+    'windowWorkflow',
+  ]);
   const paths = new Set(files.filter((f) => f.startsWith('machineWorkflow')).map((f) => f.split('--')[1]));
-  for (const p of ['cooperative-drain', 'escalation', 'extension', 'cancellation', 'down-up', 'notify-then-down', 'paced', 'crash-and-resume', 'mesos-schedule', 'mesos-left-out']) {
+  for (const p of ['cooperative-drain', 'escalation', 'extension', 'cancellation', 'down-up', 'notify-then-down', 'paced', 'crash-and-resume', 'mesos-schedule', 'mesos-left-out', 'scheduler-filters', 'scheduler-budget', 'scheduler-wait']) {
     expect(paths).toContain(p);
   }
   const agentPaths = new Set(files.filter((f) => f.startsWith('agentWorkflow')).map((f) => f.split('--')[1]));
   expect([...agentPaths].sort()).toEqual(['agent-deactivate', 'agent-drain', 'agent-gone']);
 });
+
+test.each([
+  ['machineWorkflow', 'reports-for-mesos'],
+  ['machineWorkflow', 'scheduler-api'],
+  ['frameworksWorkflow', 'scheduler-api'],
+  ['agentWorkflow', 'scheduler-api'],
+])('%s: histories from before and after patch %s are both kept', (type, patch) => {
+  const marked = files.filter((f) => f.startsWith(`${type}--`)).map((f) => patchesIn(f).includes(patch));
+  expect(marked).toContain(true); // the new path replays
+  expect(marked).toContain(false); // and so does the old one
+});
+
+/** The patch ids a history recorded (core_patch markers; the payload is base64 JSON `{"id": …}`). */
+function patchesIn(file: string): string[] {
+  const history = JSON.parse(readFileSync(path.join(DIR, file), 'utf8'));
+  return (history.events ?? []).flatMap((e: any) => {
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_patch') return [];
+    const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+    return data ? [JSON.parse(Buffer.from(data, 'base64').toString('utf8')).id as string] : [];
+  });
+}
 
 test.each(files)('%s replays', async (file) => {
   const history = JSON.parse(readFileSync(path.join(DIR, file), 'utf8'));

@@ -1,7 +1,7 @@
 // maint as users run it, for integration tests: worker, API and simulated fleet as real processes (dist/src/main.js)
 // on the test run's dev server, each test file with its own instance, task queue and ports.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../src/temporal/binaries';
@@ -47,6 +47,7 @@ export class Stack {
       SIM_TASK_GRACE: options.taskGrace ?? '1s',
       MAINT_CHECK_INTERVAL: options.checkInterval ?? '1s',
       LOG_LEVEL: 'info',
+      MAINT_SECRET_KEY: randomBytes(32).toString('hex'),
       ...options.env,
     };
     if (!env.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is not set: run integration tests through jest (globalSetup)');

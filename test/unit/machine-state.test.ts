@@ -45,6 +45,10 @@ function tasks(...frameworks: string[]): MachineTasks {
 
 const EMPTY: MachineTasks = { known: true, agentId: AGENT, tasks: [] };
 
+function task(taskId: string, frameworkId: string, volumes?: string[]): MachineTasks['tasks'][number] {
+  return { taskId, frameworkId, agentId: AGENT, ...(volumes ? { volumes } : {}) };
+}
+
 function offered(deliveries: readonly PendingDelivery[]): { frameworkId: string; offerId: string }[] {
   return deliveries.flatMap((d) =>
     d.notice.kind === 'inverse-offers' ? d.notice.offers.map((o) => ({ frameworkId: d.frameworkId, offerId: o.offerId })) : [],
@@ -107,7 +111,7 @@ describe('observe: inverse offers', () => {
     ]);
   });
 
-  test("an inverse offer names the agent and carries the machine's unavailability, keyed by its offer id", () => {
+  test("an inverse offer names the agent and the machine and carries the machine's unavailability, keyed by its offer id", () => {
     const m = start();
     const [delivery] = m.observe(tasks('fw-a'), T0 + 1_000, offerIds());
     expect(delivery).toEqual({
@@ -115,9 +119,43 @@ describe('observe: inverse offers', () => {
       frameworkId: 'fw-a',
       notice: {
         kind: 'inverse-offers',
-        offers: [{ offerId: 'io-1', agentId: AGENT, unavailability: { startMs: START, durationMs: DURATION } }],
+        offers: [
+          {
+            offerId: 'io-1',
+            agentId: AGENT,
+            unavailability: { startMs: START, durationMs: DURATION },
+            machine: { hostname: 'sim-01', ip: '192.0.2.1' },
+            resources: [],
+            volumes: [],
+          },
+        ],
       },
     });
+  });
+
+  test("an inverse offer carries what its framework holds here: its tasks' scalars summed by name, their volumes", () => {
+    const m = start();
+    const seen: MachineTasks = {
+      known: true,
+      agentId: AGENT,
+      tasks: [
+        { ...task('t1', 'fw-a'), resources: [{ name: 'cpus', scalar: 1 }, { name: 'mem', scalar: 256 }], volumes: ['v1'] },
+        { ...task('t2', 'fw-b'), resources: [{ name: 'cpus', scalar: 8 }], volumes: ['other'] },
+        { ...task('t3', 'fw-a'), resources: [{ name: 'mem', scalar: 128 }, { name: 'cpus', scalar: 0.5 }], volumes: ['v2', 'v1'] },
+      ],
+    };
+    const sent = m.observe(seen, T0 + 1_000, offerIds());
+    const offerOf = (fw: string) => sent.find((d) => d.frameworkId === fw)!.notice;
+    expect(offerOf('fw-a')).toMatchObject({
+      offers: [{ resources: [{ name: 'cpus', scalar: 1.5 }, { name: 'mem', scalar: 384 }], volumes: ['v1', 'v2'] }],
+    });
+    expect(offerOf('fw-b')).toMatchObject({ offers: [{ resources: [{ name: 'cpus', scalar: 8 }], volumes: ['other'] }] });
+  });
+
+  test('tasks without resources or volumes (looks recorded before the scheduler API) give empty ones', () => {
+    const m = start();
+    const [delivery] = m.observe(tasks('fw-a'), T0 + 1_000, offerIds());
+    expect(delivery.notice).toMatchObject({ offers: [{ resources: [], volumes: [] }] });
   });
 
   test('deliveries are queued until delivered', () => {
@@ -783,5 +821,488 @@ describe('deliveries', () => {
     m.deliveryDone('io-99', 'delivered', T0 + 2_000);
     expect(m.view(T0 + 2_000)).toEqual(before);
     expect(m.deliveries).toHaveLength(3);
+  });
+});
+
+describe('refuse filters (Mesos refuse_seconds)', () => {
+  const answer = (m: MachineState, frameworkId: string, offerId: string, atMs: number, refuseMs?: number) =>
+    m.recordAnswers({ frameworkId, answer: 'DECLINE', offerIds: [offerId], atMs, ...(refuseMs === undefined ? {} : { refuseMs }) });
+
+  test('no new offer while the filter holds; a fresh one at the first look after it ends', () => {
+    const { m, nextId } = drainingWithThreeFrameworks();
+    answer(m, 'fw-a', 'io-1', T0 + 2_000, MINUTE);
+    expect(m.observe(tasks('fw-a', 'fw-b', 'fw-c'), T0 + 2_000 + MINUTE - 1, nextId)).toEqual([]);
+    const sent = m.observe(tasks('fw-a', 'fw-b', 'fw-c'), T0 + 2_000 + MINUTE, nextId);
+    expect(offered(sent)).toEqual([{ frameworkId: 'fw-a', offerId: 'io-4' }]);
+    expect(m.view(T0 + 2_000 + MINUTE).outstandingOffers.map((o) => o.offerId)).toEqual(['io-2', 'io-3', 'io-4']);
+    expect(m.view(T0 + 2_000 + MINUTE).history.at(-1)).toEqual({
+      atMs: T0 + 2_000 + MINUTE,
+      what: 'inverse offer to fw-a',
+      detail: 'io-4 (again: its refuse filter ended)',
+    });
+  });
+
+  test('the fresh offer is made once: the next look sends nothing while it is open', () => {
+    const { m, nextId } = drainingWithThreeFrameworks();
+    answer(m, 'fw-a', 'io-1', T0 + 2_000, MINUTE);
+    m.observe(tasks('fw-a', 'fw-b', 'fw-c'), T0 + 2 * MINUTE, nextId);
+    expect(m.observe(tasks('fw-a', 'fw-b', 'fw-c'), T0 + 3 * MINUTE, nextId)).toEqual([]);
+  });
+
+  test('refuse 0 is no filter: the next look offers again', () => {
+    const { m, nextId } = drainingWithThreeFrameworks();
+    answer(m, 'fw-a', 'io-1', T0 + 2_000, 0);
+    expect(offered(m.observe(tasks('fw-a', 'fw-b', 'fw-c'), T0 + 2_000, nextId))).toEqual([{ frameworkId: 'fw-a', offerId: 'io-4' }]);
+  });
+
+  test('an answer without refuseMs (recorded before filters) means never again, as before', () => {
+    const { m, nextId } = drainingWithThreeFrameworks();
+    answer(m, 'fw-a', 'io-1', T0 + 2_000);
+    expect(m.observe(tasks('fw-a', 'fw-b', 'fw-c'), START - 1, nextId)).toEqual([]);
+    expect(m.nextOfferAtMs(T0 + 3_000)).toBeUndefined();
+  });
+
+  test('no fresh offer to a framework that no longer holds tasks here', () => {
+    const { m, nextId } = drainingWithThreeFrameworks();
+    answer(m, 'fw-a', 'io-1', T0 + 2_000, 1_000);
+    expect(m.observe(tasks('fw-b', 'fw-c'), T0 + MINUTE, nextId)).toEqual([]);
+  });
+
+  test('no fresh offer once the machine is past draining (awaiting an operator)', () => {
+    const { m, nextId } = drainingWithThreeFrameworks({ escalation: 'notify' });
+    answer(m, 'fw-a', 'io-1', T0 + 2_000, 1_000);
+    m.escalate(START);
+    expect(m.observe(tasks('fw-a', 'fw-b', 'fw-c'), START + MINUTE, nextId)).toEqual([]);
+  });
+
+  test('the latest answer stays what the status reports until a new answer replaces it', () => {
+    const { m, nextId } = drainingWithThreeFrameworks();
+    answer(m, 'fw-a', 'io-1', T0 + 2_000, 1_000);
+    m.observe(tasks('fw-a', 'fw-b', 'fw-c'), T0 + MINUTE, nextId); // io-4 to fw-a
+    expect(m.answers).toEqual([{ frameworkId: 'fw-a', answer: 'DECLINE', atMs: T0 + 2_000 }]);
+    m.recordAnswers({ frameworkId: 'fw-a', answer: 'ACCEPT', offerIds: ['io-4'], atMs: T0 + 2 * MINUTE, refuseMs: 1_000 });
+    expect(m.answers).toEqual([{ frameworkId: 'fw-a', answer: 'ACCEPT', atMs: T0 + 2 * MINUTE }]);
+  });
+
+  test('nextOfferAtMs is the earliest filter end ahead among frameworks holding tasks without an open offer', () => {
+    const { m, nextId } = drainingWithThreeFrameworks();
+    answer(m, 'fw-a', 'io-1', T0 + 2_000, 10 * MINUTE);
+    answer(m, 'fw-b', 'io-2', T0 + 2_000, 5 * MINUTE);
+    expect(m.nextOfferAtMs(T0 + 3_000)).toBe(T0 + 2_000 + 5 * MINUTE);
+    m.observe(tasks('fw-a', 'fw-c'), T0 + 4_000, nextId); // fw-b left: its filter no longer matters
+    expect(m.nextOfferAtMs(T0 + 4_000)).toBe(T0 + 2_000 + 10 * MINUTE);
+    expect(m.nextOfferAtMs(T0 + 2_000 + 10 * MINUTE)).toBeUndefined(); // ended: the look itself offers
+  });
+
+  test('a reoffer (extension) clears filters and plans with the answers', () => {
+    const { m, nextId } = drainingWithThreeFrameworks();
+    m.recordAnswers({ frameworkId: 'fw-a', answer: 'ACCEPT', offerIds: ['io-1'], atMs: T0 + 2_000, refuseMs: HOUR, plan: 'WAIT' });
+    expect(m.planOf('fw-a')).toBe('WAIT');
+    m.command({ type: 'extend', deadlineMs: START + HOUR, startMs: START + HOUR }, T0 + 3_000);
+    const sent = m.observe(tasks('fw-a', 'fw-b', 'fw-c'), T0 + 4_000, nextId);
+    expect(offered(sent).map((o) => o.frameworkId)).toEqual(['fw-a', 'fw-b', 'fw-c']);
+    expect(m.planOf('fw-a')).toBe('MOVE');
+    expect(m.nextOfferAtMs(T0 + 4_000)).toBeUndefined();
+  });
+
+  test('a late answer sets no filter and no plan', () => {
+    const { m } = drainingWithThreeFrameworks();
+    m.startHardDrain(START);
+    m.recordAnswers({ frameworkId: 'fw-a', answer: 'ACCEPT', offerIds: ['io-1'], atMs: START + 1, refuseMs: HOUR, plan: 'WAIT' });
+    expect(m.planOf('fw-a')).toBe('MOVE');
+    expect(m.snapshot().refuse).toBeUndefined();
+  });
+
+  test('a snapshot from before filters (answers, no filter fields) resumes with the old rule', () => {
+    const { m, nextId } = drainingWithThreeFrameworks();
+    answer(m, 'fw-a', 'io-1', T0 + 2_000);
+    const old = JSON.parse(JSON.stringify(m.snapshot())) as MachineSnapshot;
+    delete old.refuse;
+    delete old.plans;
+    delete old.volumes;
+    delete old.looked;
+    const resumed = MachineState.resume(old);
+    expect(resumed.observe(tasks('fw-a', 'fw-b', 'fw-c'), START - 1, nextId)).toEqual([]);
+    expect(resumed.planOf('fw-a')).toBe('MOVE');
+  });
+});
+
+describe('plans and what frameworks are told after the hard drain', () => {
+  /** fw-a (t1, volume v1) planned WAIT; fw-b (t2, t3 with v3) gave no plan; the drain also killed t9 (fw-c), unseen. */
+  function drainedHard() {
+    const m = start();
+    const nextId = offerIds();
+    m.observe(
+      { known: true, agentId: AGENT, tasks: [task('t1', 'fw-a', ['v1']), task('t2', 'fw-b'), task('t3', 'fw-b', ['v3'])] },
+      T0 + 1_000,
+      nextId,
+    );
+    m.recordAnswers({ frameworkId: 'fw-a', answer: 'ACCEPT', offerIds: ['io-1'], atMs: T0 + 2_000, refuseMs: HOUR, plan: 'WAIT' });
+    m.recordAnswers({ frameworkId: 'fw-b', answer: 'DECLINE', offerIds: ['io-2'], atMs: T0 + 2_000, refuseMs: HOUR });
+    m.startHardDrain(START);
+    m.markDown(
+      [
+        { taskId: 't1', frameworkId: 'fw-a' },
+        { taskId: 't2', frameworkId: 'fw-b' },
+        { taskId: 't3', frameworkId: 'fw-b' },
+        { taskId: 't9', frameworkId: 'fw-c' },
+      ],
+      START + MINUTE,
+    );
+    return m;
+  }
+
+  test('the latest plan per framework, MOVE by default', () => {
+    const m = drainedHard();
+    expect(m.planOf('fw-a')).toBe('WAIT');
+    expect(m.planOf('fw-b')).toBe('MOVE');
+    expect(m.planOf('fw-c')).toBe('MOVE');
+  });
+
+  test('one tasks-killed notice per framework, with the volumes last seen; gone unless it planned WAIT', () => {
+    const m = drainedHard();
+    const sent = m.killedNotices();
+    const machine = { hostname: 'sim-01', ip: '192.0.2.1' };
+    expect(sent).toEqual([
+      {
+        idempotencyKey: 'w-1/h=sim-01;i=192.0.2.1/tasks-killed/fw-a',
+        frameworkId: 'fw-a',
+        notice: { kind: 'tasks-killed', machine, agentId: AGENT, tasks: [{ taskId: 't1', volumes: ['v1'] }], gone: false, cause: 'hard-drain' },
+      },
+      {
+        idempotencyKey: 'w-1/h=sim-01;i=192.0.2.1/tasks-killed/fw-b',
+        frameworkId: 'fw-b',
+        notice: {
+          kind: 'tasks-killed',
+          machine,
+          agentId: AGENT,
+          tasks: [
+            { taskId: 't2', volumes: [] },
+            { taskId: 't3', volumes: ['v3'] },
+          ],
+          gone: true,
+          cause: 'hard-drain',
+        },
+      },
+      {
+        idempotencyKey: 'w-1/h=sim-01;i=192.0.2.1/tasks-killed/fw-c',
+        frameworkId: 'fw-c',
+        notice: { kind: 'tasks-killed', machine, agentId: AGENT, tasks: [{ taskId: 't9', volumes: [] }], gone: true, cause: 'hard-drain' },
+      },
+    ]);
+    // Queued behind the offers not yet delivered.
+    expect(m.deliveries.slice(-3).map((d) => d.idempotencyKey)).toEqual(sent.map((d) => d.idempotencyKey));
+  });
+
+  test('back UP, a machine-up notice to each framework that had tasks killed; WAIT ones keep their volumes', () => {
+    const m = drainedHard();
+    m.markUp(START + DURATION, 'unavailability ended');
+    const sent = m.upNotices();
+    expect(sent.map((d) => [d.frameworkId, d.notice])).toEqual([
+      ['fw-a', { kind: 'machine-up', machine: { hostname: 'sim-01', ip: '192.0.2.1' }, agentId: AGENT, volumesIntact: ['v1'] }],
+      ['fw-b', { kind: 'machine-up', machine: { hostname: 'sim-01', ip: '192.0.2.1' }, agentId: AGENT, volumesIntact: [] }],
+      ['fw-c', { kind: 'machine-up', machine: { hostname: 'sim-01', ip: '192.0.2.1' }, agentId: AGENT, volumesIntact: [] }],
+    ]);
+    expect(new Set(sent.map((d) => d.idempotencyKey)).size).toBe(3);
+  });
+
+  test('a machine drained without kills tells nobody', () => {
+    const m = start();
+    m.observe(EMPTY, T0 + 1_000, offerIds());
+    takeDown(m, T0 + 1_000);
+    expect(m.killedNotices()).toEqual([]);
+    m.markUp(START + DURATION, 'unavailability ended');
+    expect(m.upNotices()).toEqual([]);
+  });
+
+  test('an answer with plan WAIT says so in the history and the details', () => {
+    const m = drainedHard();
+    expect(m.view(START).history).toContainEqual({ atMs: T0 + 2_000, what: 'fw-a answered ACCEPT', detail: 'plan WAIT' });
+    expect(m.details(START)).toContain('| fw-a | ACCEPT, plan WAIT |');
+    expect(m.details(START)).toContain('| fw-b | DECLINE |');
+  });
+});
+
+describe('a framework without a mailbox (not subscribed)', () => {
+  test('its inverse offer is forgotten, and a later look offers again', () => {
+    const { m, nextId } = drainingWithThreeFrameworks();
+    m.notSubscribed('io-1', T0 + 1_500);
+    expect(m.view(T0 + 1_500).outstandingOffers.map((o) => o.offerId)).toEqual(['io-2', 'io-3']);
+    expect(m.deliveries.map((d) => d.idempotencyKey)).toEqual(['io-2', 'io-3']);
+    expect(offered(m.observe(tasks('fw-a', 'fw-b', 'fw-c'), T0 + 2_000, nextId))).toEqual([{ frameworkId: 'fw-a', offerId: 'io-4' }]);
+  });
+
+  test('it is logged once, not at every look, until a notice reaches the framework again', () => {
+    const { m, nextId } = drainingWithThreeFrameworks();
+    const logged = () => m.view(T0).history.filter((e) => e.what === 'inverse offer to fw-a not delivered');
+    m.notSubscribed('io-1', T0 + 1_500);
+    m.observe(tasks('fw-a', 'fw-b', 'fw-c'), T0 + 2_000, nextId);
+    m.notSubscribed('io-4', T0 + 2_500);
+    expect(logged()).toEqual([{ atMs: T0 + 1_500, what: 'inverse offer to fw-a not delivered', detail: 'fw-a is not subscribed: offered again once it is' }]);
+    m.observe(tasks('fw-a', 'fw-b', 'fw-c'), T0 + 3_000, nextId);
+    m.deliveryDone('io-5', 'delivered', T0 + 3_500); // it subscribed
+    m.startHardDrain(START);
+    m.notSubscribed('io-5/rescind', START + 1); // and left again
+    expect(m.view(START).history.filter((e) => e.what.endsWith('to fw-a not delivered'))).toHaveLength(2);
+  });
+
+  test('a rescind for it is dropped, and not counted as rescinded twice', () => {
+    const { m } = drainingWithThreeFrameworks();
+    m.startHardDrain(START);
+    m.notSubscribed('io-2/rescind', START + 1);
+    expect(m.deliveries.map((d) => d.idempotencyKey)).toEqual(['io-1', 'io-2', 'io-3', 'io-1/rescind', 'io-3/rescind']);
+    expect(m.view(START).history.at(-1)).toEqual({ atMs: START + 1, what: 'rescind to fw-b not delivered', detail: 'fw-b is not subscribed' });
+  });
+});
+
+describe('unavailability reports to the registry', () => {
+  const machine = { hostname: 'sim-01', ip: '192.0.2.1' };
+
+  /** The report due now, taken by the registry (as the workflow does when its signal succeeds). */
+  function told(m: MachineState) {
+    const report = m.unavailabilityReport();
+    if (report) m.reportedToRegistry(report);
+    return report;
+  }
+
+  test('nothing before the first look; then the machine, its agent, mode and unavailability, once', () => {
+    const m = start();
+    expect(m.unavailabilityReport()).toBeUndefined();
+    m.observe(tasks('fw-a'), T0 + 1_000, offerIds());
+    expect(told(m)).toEqual({
+      key: 'h=sim-01;i=192.0.2.1',
+      machine,
+      agentId: AGENT,
+      mode: 'DRAINING',
+      unavailability: { startMs: START, durationMs: DURATION },
+    });
+    m.observe(tasks('fw-a'), T0 + 2_000, offerIds());
+    expect(m.unavailabilityReport()).toBeUndefined();
+  });
+
+  test('a report the registry did not take (no registry yet) is due again', () => {
+    const m = start();
+    m.observe(tasks('fw-a'), T0 + 1_000, offerIds());
+    const first = m.unavailabilityReport();
+    m.observe(tasks('fw-a'), T0 + 2_000, offerIds());
+    expect(m.unavailabilityReport()).toEqual(first);
+  });
+
+  test('again when the unavailability moves, the mode changes, and without unavailability once UP', () => {
+    const m = start();
+    m.observe(tasks('fw-a'), T0 + 1_000, offerIds());
+    told(m);
+    m.command({ type: 'extend', deadlineMs: START + HOUR, startMs: START + HOUR }, T0 + 2_000);
+    expect(told(m)?.unavailability).toEqual({ startMs: START + HOUR, durationMs: DURATION });
+    m.startHardDrain(START + HOUR);
+    expect(told(m)).toBeUndefined(); // still DRAINING, same unavailability
+    m.markDown([], START + HOUR);
+    expect(told(m)).toMatchObject({ mode: 'DOWN', unavailability: { startMs: START + HOUR } });
+    m.markUp(START + HOUR + DURATION, 'unavailability ended');
+    expect(told(m)).toEqual({ key: 'h=sim-01;i=192.0.2.1', machine, agentId: AGENT, mode: 'UP' });
+    expect(told(m)).toBeUndefined();
+  });
+
+  test('a machine the cluster does not know is reported without an agent', () => {
+    const m = start();
+    m.observe({ known: false, tasks: [] }, T0 + 1_000, offerIds());
+    expect(m.unavailabilityReport()).toEqual({
+      key: 'h=sim-01;i=192.0.2.1',
+      machine,
+      mode: 'DRAINING',
+      unavailability: { startMs: START, durationMs: DURATION },
+    });
+  });
+
+  test('what was reported survives continue-as-new: no repeat after resume', () => {
+    const m = start();
+    m.observe(tasks('fw-a'), T0 + 1_000, offerIds());
+    told(m);
+    const resumed = MachineState.resume(JSON.parse(JSON.stringify(m.snapshot())) as MachineSnapshot);
+    expect(resumed.unavailabilityReport()).toBeUndefined();
+  });
+});
+
+describe('disruption budgets', () => {
+  /** Three frameworks' tasks left at the deadline: the machine asks the budgets (the workflow's order of calls). */
+  function waitingForBudget(policy: Partial<Policy> = {}) {
+    const { m, nextId } = drainingWithThreeFrameworks(policy);
+    m.observe(tasks('fw-a', 'fw-b', 'fw-a'), START, nextId);
+    expect(m.nextDrainStep(START)).toBe('escalate');
+    expect(m.escalate(START)).toBe('go-down');
+    if (policy.maxParallel !== undefined) {
+      // Its slot first (the window's proceed), then the budgets.
+      expect(m.mayGoDown(START)).toBe(false);
+      m.command({ type: 'proceed' }, START);
+      expect(m.nextDrainStep(START)).toBe('go-down');
+    }
+    expect(m.mayGoDown(START)).toBe(true);
+    expect(m.needsBudget()).toBe(true);
+    const asked = m.askBudget(START);
+    return { m, nextId, asked };
+  }
+
+  test('a machine about to be drained hard with tasks asks, with its tasks per framework, and waits', () => {
+    const { m, asked } = waitingForBudget();
+    expect(asked).toEqual({ 'fw-a': 2, 'fw-b': 1 });
+    expect(m.phase).toBe('waiting-for-budget');
+    expect(m.mode).toBe('DRAINING');
+    expect(m.beforeDown).toBe(true);
+    expect(m.nextDrainStep(START + HOUR)).toBe('wait');
+    expect(m.waitingOn(START)).toBe("the frameworks' disruption budgets: asked (3 tasks to kill)");
+    expect(m.view(START).history.at(-1)).toEqual({ atMs: START, what: 'waiting for disruption budgets', detail: 'the hard drain would kill 2 of fw-a, 1 of fw-b' });
+  });
+
+  test('an empty machine, or an operator down, needs no budget', () => {
+    const empty = start();
+    empty.observe(EMPTY, T0 + 1_000, offerIds());
+    expect(empty.needsBudget()).toBe(false);
+    const { m } = drainingWithThreeFrameworks();
+    m.command({ type: 'down' }, T0 + 2_000);
+    expect(m.needsBudget()).toBe(false);
+  });
+
+  test('granted: it goes down, and needs the budget no more', () => {
+    const { m } = waitingForBudget();
+    m.command({ type: 'disruption-granted' }, START + MINUTE);
+    expect(m.nextDrainStep(START + MINUTE)).toBe('go-down');
+    expect(m.mayGoDown(START + MINUTE)).toBe(true);
+    expect(m.needsBudget()).toBe(false);
+    m.startHardDrain(START + MINUTE);
+    expect(m.takeRelease()).toBe(false); // it holds its share until it is UP again
+    m.markDown([], START + 2 * MINUTE);
+    expect(m.takeRelease()).toBe(false);
+    m.markUp(START + DURATION, 'unavailability ended');
+    expect(m.takeRelease()).toBe(true);
+    expect(m.takeRelease()).toBe(false); // once
+  });
+
+  test('held: the reason is logged and shown, once per reason', () => {
+    const { m } = waitingForBudget();
+    const why = 'disruption budget of fw-a: 2 of 2 machines hosting it down (sim-02, sim-03)';
+    m.command({ type: 'disruption-held', why }, START + 1);
+    m.command({ type: 'disruption-held', why }, START + 2);
+    m.command({ type: 'disruption-held', why: 'disruption budget of fw-a: waiting behind sim-04' }, START + 3);
+    expect(m.view(START).history.filter((e) => e.what === 'held by disruption budgets').map((e) => e.atMs)).toEqual([START + 1, START + 3]);
+    expect(m.waitingOn(START + 3)).toBe("the frameworks' disruption budgets: disruption budget of fw-a: waiting behind sim-04 (3 tasks to kill)");
+    expect(m.nextDrainStep(START + 3)).toBe('wait');
+  });
+
+  test('a grant while not waiting (stale) is ignored', () => {
+    const { m } = drainingWithThreeFrameworks();
+    m.command({ type: 'disruption-granted' }, T0 + 2_000);
+    expect(m.needsBudget()).toBe(true);
+    expect(m.phase).toBe('draining');
+  });
+
+  test('a cancel while waiting returns it to UP and releases the request', () => {
+    const { m } = waitingForBudget();
+    m.command({ type: 'cancel' }, START + MINUTE);
+    expect(m.nextDrainStep(START + MINUTE)).toBe('cancel');
+    m.cancelDrain(START + MINUTE);
+    expect(m.mode).toBe('UP');
+    expect(m.takeRelease()).toBe(true);
+  });
+
+  test("an operator's down while waiting skips the budgets and gives the request up", () => {
+    const { m } = waitingForBudget();
+    m.command({ type: 'down' }, START + MINUTE);
+    expect(m.nextDrainStep(START + MINUTE)).toBe('go-down');
+    expect(m.mayGoDown(START + MINUTE)).toBe(true);
+    expect(m.needsBudget()).toBe(false);
+    m.startHardDrain(START + MINUTE);
+    expect(m.takeRelease()).toBe(true);
+    m.markDown([], START + 2 * MINUTE);
+    m.markUp(START + DURATION, 'unavailability ended');
+    expect(m.takeRelease()).toBe(false); // given up already: nothing to release twice
+  });
+
+  test('tasks that leave while it waits: it goes down without the budgets, releasing the request', () => {
+    const { m, nextId } = waitingForBudget();
+    m.observe(EMPTY, START + MINUTE, nextId);
+    expect(m.nextDrainStep(START + MINUTE)).toBe('go-down');
+    expect(m.needsBudget()).toBe(false);
+    m.startHardDrain(START + MINUTE);
+    expect(m.takeRelease()).toBe(true);
+  });
+
+  test('an extension to a deadline ahead puts it back to draining, frees its slot and releases the request', () => {
+    const { m } = waitingForBudget({ maxParallel: 1 });
+    m.command({ type: 'extend', deadlineMs: START + 2 * HOUR, startMs: START + 2 * HOUR }, START + MINUTE);
+    expect(m.phase).toBe('draining');
+    expect(m.takeRelease()).toBe(true);
+    expect(m.needsBudget()).toBe(true);
+    // Ready again later, it waits for a slot again.
+    expect(m.mayGoDown(START + 2 * HOUR)).toBe(false);
+    expect(m.phase).toBe('waiting-for-slot');
+  });
+
+  test('a Mesos reschedule to the same (past) time keeps it waiting, in its place', () => {
+    const { m } = waitingForBudget();
+    m.command({ type: 'reschedule', unavailability: { startMs: START, durationMs: DURATION } }, START + MINUTE);
+    expect(m.phase).toBe('waiting-for-budget');
+    expect(m.takeRelease()).toBe(false);
+  });
+
+  test('no registry (nobody subscribed): it goes on as granted, with nothing to release', () => {
+    const { m } = waitingForBudget();
+    m.budgetsUnreachable(START);
+    expect(m.needsBudget()).toBe(false);
+    m.startHardDrain(START);
+    m.markDown([], START + 1);
+    m.markUp(START + DURATION, 'unavailability ended');
+    expect(m.takeRelease()).toBe(false);
+    expect(m.view(START).history).toContainEqual({
+      atMs: START,
+      what: 'disruption budgets not checked',
+      detail: 'no framework registry: no framework has subscribed',
+    });
+  });
+
+  test('a resumed machine keeps waiting, and takes the grant', () => {
+    const { m } = waitingForBudget();
+    const resumed = MachineState.resume(JSON.parse(JSON.stringify(m.snapshot())) as MachineSnapshot);
+    expect(resumed.phase).toBe('waiting-for-budget');
+    resumed.command({ type: 'disruption-granted' }, START + MINUTE);
+    expect(resumed.nextDrainStep(START + MINUTE)).toBe('go-down');
+  });
+});
+
+describe('disruption budgets and the downtime', () => {
+  test('a machine held by the budgets gets its whole duration from when it really went down', () => {
+    const { m, nextId } = drainingWithThreeFrameworks();
+    m.observe(tasks('fw-a'), START, nextId);
+    m.escalate(START);
+    m.askBudget(START);
+    m.command({ type: 'disruption-granted' }, START + 2 * HOUR);
+    m.startHardDrain(START + 2 * HOUR);
+    m.markDown([], START + 2 * HOUR + MINUTE);
+    expect(m.upAtMs).toBe(START + 2 * HOUR + MINUTE + DURATION);
+  });
+});
+
+describe('moving to the mailboxes (a run from before the scheduler API)', () => {
+  test('the open inverse offers are posted to the mailboxes once, the answered ones not', () => {
+    const { m } = drainingWithThreeFrameworks();
+    m.recordAnswers({ frameworkId: 'fw-b', answer: 'ACCEPT', offerIds: ['io-2'], atMs: T0 + 2_000 });
+    const sent = m.toMailboxes();
+    expect(sent.map((d) => d.idempotencyKey)).toEqual(['io-1/mailbox', 'io-3/mailbox']);
+    expect(sent[0]).toEqual({
+      idempotencyKey: 'io-1/mailbox',
+      frameworkId: 'fw-a',
+      notice: {
+        kind: 'inverse-offers',
+        offers: [{ offerId: 'io-1', agentId: AGENT, unavailability: { startMs: START, durationMs: DURATION }, machine: { hostname: 'sim-01', ip: '192.0.2.1' } }],
+      },
+    });
+    expect(m.toMailboxes()).toEqual([]);
+    expect(MachineState.resume(JSON.parse(JSON.stringify(m.snapshot())) as MachineSnapshot).toMailboxes()).toEqual([]);
+  });
+
+  test('an offer whose framework has no mailbox is forgotten, so that it is offered again', () => {
+    const { m, nextId } = drainingWithThreeFrameworks();
+    m.toMailboxes();
+    m.notSubscribed('io-1/mailbox', T0 + 2_000);
+    expect(offered(m.observe(tasks('fw-a', 'fw-b', 'fw-c'), T0 + 3_000, nextId))).toEqual([{ frameworkId: 'fw-a', offerId: 'io-4' }]);
   });
 });

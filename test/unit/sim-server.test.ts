@@ -1,11 +1,14 @@
-// The sim as a process: real HTTP in both directions. A tiny server stands in for maint's scheduler endpoint.
+// The sim as a process: real HTTP in both directions. A tiny server stands in for maint's scheduler endpoint: it
+// records the calls, answers placement advice, and (like maint) learns each framework's webhook secret at SUBSCRIBE,
+// which the test then signs its deliveries with.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import type { ClusterAgent } from '../../src/drivers/cluster-driver';
 import { CLUSTER_REQUEST_REJECTED, SimDriver } from '../../src/drivers/sim-driver';
-import type { SchedulerCall } from '../../src/domain/scheduler-wire';
+import type { PlacementJson, PlacementRequestJson, SchedulerCall } from '../../src/domain/scheduler-wire';
 import { parseJson, stringifyJson } from '../../src/lib/json';
+import { signatureHeaders } from '../../src/lib/signature';
 import type { FrameworkView } from '../../src/sim/frameworks';
 import type { FleetStats, PlacedTask } from '../../src/sim/fleet';
 import { startSim, type RunningSim } from '../../src/sim/server';
@@ -15,21 +18,44 @@ const NANOS = 1443830400000000001n; // beyond 2^53: a float would round it
 interface FakeMaint {
   url: string;
   calls: SchedulerCall[];
+  placements: PlacementRequestJson[];
+  /** How placement answers: a ranking of the asked machines, or 'fail' (503). */
+  placement: ((request: PlacementRequestJson) => PlacementJson) | 'fail';
   close(): Promise<void>;
 }
 
-/** Answers like maint: SUBSCRIBED (200) to SUBSCRIBE, 202 to the rest; refuses each framework's first SUBSCRIBE. */
+/** Every machine NO_MAINTENANCE, in the order asked. */
+const noMaintenance = (request: PlacementRequestJson): PlacementJson => ({
+  ranking: request.machine_ids.map((machine_id, i) => ({
+    machine_id,
+    rank: i + 1,
+    class: 'NO_MAINTENANCE',
+    reason: 'no maintenance scheduled',
+  })),
+});
+
+/**
+ * Answers like maint: SUBSCRIBED (200) to SUBSCRIBE, 202 to the rest, placement advice; refuses each framework's
+ * first SUBSCRIBE.
+ */
 async function startFakeMaint(): Promise<FakeMaint> {
-  const calls: SchedulerCall[] = [];
+  const fake: FakeMaint = { url: '', calls: [], placements: [], placement: noMaintenance, close: async () => {} };
   const refusedOnce = new Set<string>();
   const server = http.createServer((req, res) => {
     let text = '';
     req.on('data', (chunk: Buffer) => (text += chunk.toString()));
     req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/api/v1/scheduler/placement') {
+        const request = parseJson(text) as PlacementRequestJson;
+        fake.placements.push(request);
+        if (fake.placement === 'fail') return res.writeHead(503).end('{"error":"UNAVAILABLE"}');
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(stringifyJson(fake.placement(request)));
+      }
       if (req.method !== 'POST' || req.url !== '/api/v1/scheduler') return res.writeHead(404).end();
       const call = parseJson(text) as SchedulerCall;
       if (call.type !== 'SUBSCRIBE') {
-        calls.push(call);
+        fake.calls.push(call);
         return res.writeHead(202).end();
       }
       const id = call.subscribe.framework_info.id?.value ?? 'assigned';
@@ -37,21 +63,19 @@ async function startFakeMaint(): Promise<FakeMaint> {
         refusedOnce.add(id);
         return res.writeHead(503).end('not ready');
       }
-      calls.push(call);
+      fake.calls.push(call);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(stringifyJson({ type: 'SUBSCRIBED', subscribed: { framework_id: { value: id } } }));
+      res.end(stringifyJson({ type: 'SUBSCRIBED', subscribed: { framework_id: { value: id }, heartbeat_interval_seconds: 15 } }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  fake.close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return fake;
 }
 
 async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
@@ -77,10 +101,46 @@ async function request(method: string, path: string, body?: unknown, headers: Re
   return { status: response.status, body: text ? parseJson(text) : undefined };
 }
 
-/** POSTs an event to a simulated framework's webhook, as maint does. */
+/** The webhook secret a framework subscribed with, as maint learnt it. */
+function secretOf(frameworkId: string): string {
+  const subscribe = callsOf('SUBSCRIBE').find((c) => c.subscribe.framework_info.id?.value === frameworkId);
+  const secret = subscribe?.subscribe.webhook?.secret;
+  if (secret === undefined) throw new Error(`${frameworkId} has not subscribed with a webhook secret`);
+  return secret;
+}
+
+/** The headers of one delivery, as maint sends them: signed with the framework's secret. */
+function deliveryHeaders(frameworkId: string, body: string, idempotencyKey?: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    ...(idempotencyKey === undefined ? {} : { 'Idempotency-Key': idempotencyKey }),
+    ...signatureHeaders(secretOf(frameworkId), body),
+  };
+}
+
+/** POSTs an event to a simulated framework's webhook, signed, as maint does. */
 function deliver(frameworkId: string, event: unknown, idempotencyKey?: string) {
-  const headers: Record<string, string> = idempotencyKey === undefined ? {} : { 'Idempotency-Key': idempotencyKey };
-  return request('POST', `/frameworks/${frameworkId}/webhook`, event, headers);
+  const body = typeof event === 'string' ? event : stringifyJson(event);
+  return request('POST', `/frameworks/${frameworkId}/webhook`, body, deliveryHeaders(frameworkId, body, idempotencyKey));
+}
+
+/** A delivery to another sim (each test sim has its own frameworks). */
+async function deliverTo(other: RunningSim, frameworkId: string, event: unknown, idempotencyKey: string) {
+  await waitFor(() => callsOf('SUBSCRIBE').some((c) => c.subscribe.framework_info.id?.value === frameworkId), 'the SUBSCRIBE');
+  const body = stringifyJson(event);
+  const response = await fetch(`${other.url}/frameworks/${frameworkId}/webhook`, {
+    method: 'POST',
+    headers: deliveryHeaders(frameworkId, body, idempotencyKey),
+    body,
+  });
+  expect(response.status).toBe(200);
+}
+
+async function viewOf(other: RunningSim, frameworkId: string): Promise<FrameworkView> {
+  const views = (await (await fetch(`${other.url}/frameworks`)).json()) as FrameworkView[];
+  const view = views.find((v) => v.id === frameworkId);
+  if (!view) throw new Error(`no framework ${frameworkId}`);
+  return view;
 }
 
 async function frameworks(): Promise<Record<string, FrameworkView>> {
@@ -118,6 +178,7 @@ beforeAll(async () => {
       { id: 'mover', behaviour: 'mover', answerDelayMs: 50 },
       { id: 'decliner', behaviour: 'decliner' },
       { id: 'silent', behaviour: 'silent' },
+      { id: 'waiter', behaviour: 'waiter', refuseSeconds: 600, partitionAware: true, budget: { maxMachinesDown: 1 } },
     ],
     taskGracePeriodMs: 100,
     subscribeRetryMs: 50,
@@ -132,35 +193,62 @@ afterAll(async () => {
 });
 
 describe('simulated frameworks', () => {
-  test('subscribe with their webhook URL, retrying until maint answers', () => {
-    expect(callsOf('SUBSCRIBE')).toHaveLength(3);
-    expect(callsOf('SUBSCRIBE')).toEqual(
-      expect.arrayContaining(['mover', 'decliner', 'silent'].map((id) => ({
-        type: 'SUBSCRIBE',
-        subscribe: {
-          framework_info: { id: { value: id }, name: id },
-          webhook: { url: `${sim.url}/frameworks/${id}/webhook` },
+  test('subscribe with their webhook URL, a secret each, and their options, retrying until maint answers', () => {
+    const subscriptions = callsOf('SUBSCRIBE');
+    expect(subscriptions).toHaveLength(4);
+    const webhook = (id: string) => ({ url: `${sim.url}/frameworks/${id}/webhook`, secret: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(subscriptions).toEqual(
+      expect.arrayContaining([
+        ...['mover', 'decliner', 'silent'].map((id) => ({
+          type: 'SUBSCRIBE',
+          subscribe: { framework_info: { id: { value: id }, name: id }, webhook: webhook(id) },
+        })),
+        {
+          type: 'SUBSCRIBE',
+          subscribe: {
+            framework_info: { id: { value: 'waiter' }, name: 'waiter', capabilities: [{ type: 'PARTITION_AWARE' }] },
+            webhook: webhook('waiter'),
+            disruption_budget: { max_machines_down: 1 },
+          },
         },
-      }))),
+      ]),
     );
+    expect(new Set(subscriptions.map((c) => c.subscribe.webhook?.secret)).size).toBe(4);
   });
 
-  test('mover moves its task off the offered machine, then accepts; a duplicate delivery has no effect', async () => {
+  test('mover moves its task where maint advises, then accepts with plan MOVE; a duplicate delivery has no effect', async () => {
+    // maint says sim-05, the least loaded machine, goes down during the next hour.
+    maint.placement = (request) => {
+      const ranking = noMaintenance(request).ranking;
+      const sim05 = ranking.findIndex((r) => r.machine_id.hostname === 'sim-05');
+      const [down] = ranking.splice(sim05, 1);
+      return { ranking: [...ranking, { ...down, class: 'DOWN_DURING_TASK', reason: 'down in 10 minutes' }] };
+    };
     const event = inverseOffers('offer-1', 'agent-sim-01', 'mover');
-    expect(await deliver('mover', event, 'delivery-1')).toEqual({ status: 200, body: {} });
-
-    await waitFor(() => callsOf('ACCEPT_INVERSE_OFFERS').length === 1, 'the ACCEPT');
+    try {
+      expect(await deliver('mover', event, 'delivery-1')).toEqual({ status: 200, body: {} });
+      await waitFor(() => callsOf('ACCEPT_INVERSE_OFFERS').length === 1, 'the ACCEPT');
+    } finally {
+      maint.placement = noMaintenance;
+    }
     expect(callsOf('ACCEPT_INVERSE_OFFERS')[0]).toEqual({
       type: 'ACCEPT_INVERSE_OFFERS',
       framework_id: { value: 'mover' },
-      accept_inverse_offers: { inverse_offer_ids: [{ value: 'offer-1' }] },
+      accept_inverse_offers: { inverse_offer_ids: [{ value: 'offer-1' }], plan: 'MOVE' },
     });
+    // Asked about every up, active agent but the offered one, for an hour.
+    expect(maint.placements).toEqual([
+      {
+        machine_ids: sim.fleet.machines().slice(1).map((m) => m.id),
+        runtime_seconds: 3600,
+      },
+    ]);
     const moverTasks = (await request('GET', '/tasks?frameworkId=mover')).body as PlacedTask[];
     expect(moverTasks).toHaveLength(20);
     expect(moverTasks.some((t) => t.hostname === 'sim-01')).toBe(false);
-    // The least loaded machine takes it: sim-05 is the first that runs a single task.
-    const onSim05 = moverTasks.filter((t) => t.hostname === 'sim-05').map((t) => t.taskId);
-    expect(onSim05).toEqual(['mover.sim-05.1', 'mover.sim-05.2']);
+    // Not sim-05 (least loaded, but going down): the least loaded of the machines with no maintenance, sim-07.
+    const onSim07 = moverTasks.filter((t) => t.hostname === 'sim-07').map((t) => t.taskId);
+    expect(onSim07).toEqual(['mover.sim-07.1', 'mover.sim-07.2']);
 
     const mover = (await frameworks()).mover;
     expect(mover.events).toHaveLength(1);
@@ -171,10 +259,11 @@ describe('simulated frameworks', () => {
     });
     const received = mover.events[0].event as ReturnType<typeof inverseOffers>;
     expect(received.inverse_offers.inverse_offers[0].unavailability.start.nanoseconds).toBe(NANOS);
-    expect(mover.answers).toMatchObject([{ type: 'ACCEPT_INVERSE_OFFERS', inverseOfferIds: ['offer-1'] }]);
+    expect(mover.answers).toMatchObject([{ type: 'ACCEPT_INVERSE_OFFERS', inverseOfferIds: ['offer-1'], plan: 'MOVE' }]);
+    expect(mover.placementFailures).toBe(0);
 
     // maint delivers the same event again.
-    expect((await deliver('mover', event, 'delivery-1')).status).toBe(200);
+    expect(await deliver('mover', event, 'delivery-1')).toEqual({ status: 200, body: { duplicate: true } });
     await sleep(200); // four times the answer delay
     const after = (await frameworks()).mover;
     expect(after.duplicatesIgnored).toBe(1);
@@ -193,7 +282,7 @@ describe('simulated frameworks', () => {
     expect(recorded).toMatchObject({ type: 'RESCIND_INVERSE_OFFER', inverseOfferIds: ['offer-1'] });
   });
 
-  test('decliner declines at once and keeps its task', async () => {
+  test('decliner declines at once, without filters, and keeps its task', async () => {
     await deliver('decliner', inverseOffers('offer-2', 'agent-sim-02', 'decliner'), 'delivery-3');
     await waitFor(() => callsOf('DECLINE_INVERSE_OFFERS').length === 1, 'the DECLINE');
     expect(callsOf('DECLINE_INVERSE_OFFERS')[0]).toEqual({
@@ -203,6 +292,23 @@ describe('simulated frameworks', () => {
     });
     const tasks = (await request('GET', '/tasks?frameworkId=decliner')).body as PlacedTask[];
     expect(tasks.map((t) => t.taskId)).toContain('decliner.sim-02.1');
+  });
+
+  test('waiter declines with plan WAIT and its refuse filter', async () => {
+    await deliver('waiter', inverseOffers('offer-w', 'agent-sim-08', 'waiter'), 'delivery-w');
+    const declined = () => callsOf('DECLINE_INVERSE_OFFERS').filter((c) => c.framework_id.value === 'waiter');
+    await waitFor(() => declined().length === 1, 'the DECLINE');
+    expect(declined()[0]).toEqual({
+      type: 'DECLINE_INVERSE_OFFERS',
+      framework_id: { value: 'waiter' },
+      decline_inverse_offers: { inverse_offer_ids: [{ value: 'offer-w' }], filters: { refuse_seconds: 600 }, plan: 'WAIT' },
+    });
+    expect((await frameworks()).waiter).toMatchObject({
+      refuseSeconds: 600,
+      partitionAware: true,
+      budget: { maxMachinesDown: 1 },
+      answers: [{ type: 'DECLINE_INVERSE_OFFERS', plan: 'WAIT', refuseSeconds: 600 }],
+    });
   });
 
   test('silent records the event and says nothing', async () => {
@@ -215,14 +321,71 @@ describe('simulated frameworks', () => {
     expect(silent.answers).toEqual([]);
   });
 
+  test('keeps the machines in maintenance it is told of, and records task updates and machines up', async () => {
+    const machine = (n: number, mode: string, withUnavailability = true) => ({
+      machine_id: { hostname: `sim-0${n}`, ip: `192.0.2.${n}` },
+      agent_id: { value: `agent-sim-0${n}` },
+      mode,
+      ...(withUnavailability ? { unavailability: { start: { nanoseconds: NANOS } } } : {}),
+    });
+    const unavailability = (full: boolean, machines: object[]) => ({ type: 'UNAVAILABILITY', unavailability: { full, machines } });
+    const maintenance = async () => (await frameworks()).silent.maintenance.map((m) => [m.machine_id.hostname, m.mode]);
+
+    await deliver('silent', unavailability(true, [machine(1, 'DRAINING'), machine(2, 'DOWN')]), 'u-1');
+    await waitFor(async () => (await maintenance()).length === 2, 'the snapshot');
+    await deliver('silent', unavailability(false, [machine(1, 'UP', false), machine(3, 'DRAINING')]), 'u-2');
+    await waitFor(async () => (await maintenance())[0]?.[0] === 'sim-02', 'the change');
+    expect(await maintenance()).toEqual([
+      ['sim-02', 'DOWN'],
+      ['sim-03', 'DRAINING'],
+    ]);
+    const up = { machine_id: { hostname: 'sim-02', ip: '192.0.2.2' }, volumes_intact: [] };
+    await deliver('silent', { type: 'MACHINE_UP', machine_up: up }, 'u-3');
+    await waitFor(async () => (await maintenance()).length === 1, 'the machine up');
+    const status = { task_id: { value: 'silent.sim-03.1' }, state: 'TASK_GONE_BY_OPERATOR', reason: 'REASON_SLAVE_DRAINING', source: 'SOURCE_MASTER', message: 'drained', timestamp: 1.5 };
+    await deliver('silent', { type: 'UPDATE', update: { status } }, 'u-4');
+    await waitFor(async () => (await frameworks()).silent.taskUpdates.length === 1, 'the update');
+    expect((await frameworks()).silent.taskUpdates).toMatchObject([{ taskId: 'silent.sim-03.1', state: 'TASK_GONE_BY_OPERATOR' }]);
+    await deliver('silent', unavailability(true, []), 'u-5');
+    await waitFor(async () => (await maintenance()).length === 0, 'the empty snapshot');
+    expect((await frameworks()).silent.events.slice(-5).map((e) => e.type)).toEqual([
+      'UNAVAILABILITY',
+      'UNAVAILABILITY',
+      'MACHINE_UP',
+      'UPDATE',
+      'UNAVAILABILITY',
+    ]);
+  });
+
+  test('a delivery without a valid signature is refused (401), counted, and not recorded', async () => {
+    const before = (await frameworks()).silent;
+    const body = stringifyJson(inverseOffers('offer-forged', 'agent-sim-03', 'silent'));
+    const forged = { 'content-type': 'application/json', 'Idempotency-Key': 'forged-1', ...signatureHeaders('guess', body) };
+    expect(await request('POST', '/frameworks/silent/webhook', body, forged)).toMatchObject({
+      status: 401,
+      body: { error: 'UNAUTHENTICATED' },
+    });
+    const unsigned = { 'content-type': 'application/json', 'Idempotency-Key': 'forged-2' };
+    expect((await request('POST', '/frameworks/silent/webhook', body, unsigned)).status).toBe(401);
+    // Signed for another framework: each framework has its own secret.
+    expect((await request('POST', '/frameworks/silent/webhook', body, deliveryHeaders('mover', body, 'forged-3'))).status).toBe(401);
+    const after = (await frameworks()).silent;
+    expect(after.signatureFailures).toBe(before.signatureFailures + 3);
+    expect(after.events).toHaveLength(before.events.length);
+    expect(after.inverseOffers).not.toContain('offer-forged');
+  });
+
   test('webhooks refuse what is not a scheduler event, and unknown frameworks', async () => {
     const invalid = { status: 400, body: { error: 'INVALID' } };
     expect(await deliver('mover', '{"type":')).toMatchObject(invalid);
     expect(await deliver('mover', { type: 'INVERSE_OFFERS' })).toMatchObject(invalid);
-    expect(await deliver('nobody', { type: 'HEARTBEAT' })).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
+    expect(await request('POST', '/frameworks/nobody/webhook', { type: 'HEARTBEAT' })).toMatchObject({
+      status: 404,
+      body: { error: 'NOT_FOUND' },
+    });
     // An event type the sim does not act on is recorded and acknowledged.
     expect(await deliver('silent', { type: 'HEARTBEAT' }, 'delivery-5')).toEqual({ status: 200, body: {} });
-    expect((await frameworks()).silent.events.map((e) => e.type)).toEqual(['INVERSE_OFFERS', 'HEARTBEAT']);
+    expect((await frameworks()).silent.events.map((e) => e.type).at(-1)).toBe('HEARTBEAT');
   });
 });
 
@@ -496,6 +659,7 @@ test('mover relaunches only on agents that take tasks: not deactivated, not gone
     port: 0,
     machines: 4,
     maintUrl: maint.url,
+    subscribeRetryMs: 20,
     frameworks: [{ id: 'mover-3', behaviour: 'mover', answerDelayMs: 0 }],
     // sim-02 and sim-03 are empty, so the least loaded; sim-04 runs another framework's task.
     layout: [
@@ -506,15 +670,46 @@ test('mover relaunches only on agents that take tasks: not deactivated, not gone
   try {
     small.fleet.deactivateAgent('agent-sim-02', 'test');
     small.fleet.markAgentGone('agent-sim-03', 'test');
-    await fetch(`${small.url}/frameworks/mover-3/webhook`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'Idempotency-Key': 'small-2' },
-      body: stringifyJson(inverseOffers('offer-10', 'agent-sim-01', 'mover-3')),
-    });
+    await deliverTo(small, 'mover-3', inverseOffers('offer-10', 'agent-sim-01', 'mover-3'), 'small-2');
     const accepted = () => callsOf('ACCEPT_INVERSE_OFFERS').some((c) => c.framework_id.value === 'mover-3');
     await waitFor(accepted, 'the ACCEPT');
     expect(small.fleet.tasks('mover-3').map((t) => t.taskId)).toEqual(['mover-3.sim-04.1']);
+    // maint was asked about sim-04 only.
+    expect(maint.placements.at(-1)?.machine_ids).toEqual([{ hostname: 'sim-04', ip: '192.0.2.4' }]);
   } finally {
+    await small.close();
+  }
+});
+
+test('without placement advice, mover moves to the least loaded machine not in maintenance', async () => {
+  const small = await startSim({
+    port: 0,
+    machines: 4,
+    maintUrl: maint.url,
+    subscribeRetryMs: 20,
+    frameworks: [{ id: 'mover-4', behaviour: 'mover', answerDelayMs: 0 }],
+    // sim-02 and sim-03 are empty; maint has told mover-4 that sim-02 is in maintenance.
+    layout: [
+      { frameworkId: 'mover-4', machine: 'sim-01' },
+      { frameworkId: 'other', machine: 'sim-04' },
+    ],
+  });
+  maint.placement = 'fail';
+  try {
+    const draining = {
+      machine_id: { hostname: 'sim-02', ip: '192.0.2.2' },
+      mode: 'DRAINING',
+      unavailability: { start: { nanoseconds: NANOS } },
+    };
+    await deliverTo(small, 'mover-4', { type: 'UNAVAILABILITY', unavailability: { full: true, machines: [draining] } }, 'm4-1');
+    await waitFor(async () => (await viewOf(small, 'mover-4')).maintenance.length === 1, 'the unavailability');
+    await deliverTo(small, 'mover-4', inverseOffers('offer-11', 'agent-sim-01', 'mover-4'), 'm4-2');
+    const accepted = () => callsOf('ACCEPT_INVERSE_OFFERS').some((c) => c.framework_id.value === 'mover-4');
+    await waitFor(accepted, 'the ACCEPT');
+    expect(small.fleet.tasks('mover-4').map((t) => t.taskId)).toEqual(['mover-4.sim-03.1']);
+    expect((await viewOf(small, 'mover-4')).placementFailures).toBe(1);
+  } finally {
+    maint.placement = noMaintenance;
     await small.close();
   }
 });
@@ -524,20 +719,68 @@ test('mover declines an inverse offer it cannot honour: no other machine is up',
     port: 0,
     machines: 2,
     maintUrl: maint.url,
-    frameworks: [{ id: 'mover-2', behaviour: 'mover' }],
+    subscribeRetryMs: 20,
+    frameworks: [{ id: 'mover-2', behaviour: 'mover', refuseSeconds: 30 }],
     layout: () => [{ frameworkId: 'mover-2' }],
   });
   try {
     small.fleet.downMachine('sim-02', 'test');
-    await fetch(`${small.url}/frameworks/mover-2/webhook`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'Idempotency-Key': 'small-1' },
-      body: stringifyJson(inverseOffers('offer-9', 'agent-sim-01', 'mover-2')),
+    await deliverTo(small, 'mover-2', inverseOffers('offer-9', 'agent-sim-01', 'mover-2'), 'small-1');
+    const declined = () => callsOf('DECLINE_INVERSE_OFFERS').filter((c) => c.framework_id.value === 'mover-2');
+    await waitFor(() => declined().length === 1, 'the DECLINE');
+    expect(declined()[0].decline_inverse_offers).toEqual({
+      inverse_offer_ids: [{ value: 'offer-9' }],
+      filters: { refuse_seconds: 30 },
+      plan: 'MOVE',
     });
-    const declined = () => callsOf('DECLINE_INVERSE_OFFERS').some((c) => c.framework_id.value === 'mover-2');
-    await waitFor(declined, 'the DECLINE');
     expect(small.fleet.describe('sim-01').tasks.map((t) => t.taskId)).toEqual(['mover-2.sim-01.1']);
     expect(callsOf('ACCEPT_INVERSE_OFFERS').some((c) => c.framework_id.value === 'mover-2')).toBe(false);
+  } finally {
+    await small.close();
+  }
+});
+
+test('waiter waits the downtime out: after the drain and UP, it relaunches its task there with its intact volumes', async () => {
+  const small = await startSim({
+    port: 0,
+    machines: 2,
+    maintUrl: maint.url,
+    subscribeRetryMs: 20,
+    taskGracePeriodMs: 10,
+    frameworks: [{ id: 'waiter-2', behaviour: 'waiter' }],
+    layout: [
+      { frameworkId: 'waiter-2', machine: 'sim-01', name: 'db', volumes: ['sim-01/db-data', 'sim-01/db-scratch'] },
+      { frameworkId: 'waiter-2', machine: 'sim-02', name: 'db' },
+    ],
+  });
+  try {
+    await deliverTo(small, 'waiter-2', inverseOffers('offer-12', 'agent-sim-01', 'waiter-2'), 'w2-1');
+    const declined = () => callsOf('DECLINE_INVERSE_OFFERS').filter((c) => c.framework_id.value === 'waiter-2');
+    await waitFor(() => declined().length === 1, 'the DECLINE');
+    expect(declined()[0].decline_inverse_offers).toEqual({ inverse_offer_ids: [{ value: 'offer-12' }], plan: 'WAIT' });
+
+    // maint's hard drain, DOWN, then UP; the scratch volume did not survive.
+    small.fleet.killTasks({ machine: 'sim-01', idempotencyKey: 'w/sim-01/hard-drain' });
+    const status = { task_id: { value: 'waiter-2.sim-01.1' }, state: 'TASK_KILLED', reason: 'REASON_SLAVE_DRAINING', source: 'SOURCE_MASTER', message: 'drained', timestamp: 1 };
+    await deliverTo(small, 'waiter-2', { type: 'UPDATE', update: { status } }, 'w2-2');
+    small.fleet.downMachine('sim-01', 'w/sim-01/down');
+    small.fleet.upMachine('sim-01', 'w/sim-01/up');
+    const up = { machine_id: { hostname: 'sim-01', ip: '192.0.2.1' }, agent_id: { value: 'agent-sim-01' }, volumes_intact: ['sim-01/db-data'] };
+    await deliverTo(small, 'waiter-2', { type: 'MACHINE_UP', machine_up: up }, 'w2-3');
+
+    await waitFor(async () => (await viewOf(small, 'waiter-2')).relaunched.length === 1, 'the relaunch');
+    expect(small.fleet.describe('sim-01').tasks).toMatchObject([
+      { taskId: 'waiter-2.sim-01.2', name: 'db', volumes: ['sim-01/db-data'], state: 'RUNNING' },
+    ]);
+    const view = await viewOf(small, 'waiter-2');
+    expect(view.taskUpdates).toMatchObject([{ taskId: 'waiter-2.sim-01.1', state: 'TASK_KILLED' }]);
+    // A machine UP again that it never waited on, or whose tasks never died, changes nothing.
+    const other = { machine_id: { hostname: 'sim-02', ip: '192.0.2.2' }, volumes_intact: [] };
+    await deliverTo(small, 'waiter-2', { type: 'MACHINE_UP', machine_up: other }, 'w2-4');
+    await deliverTo(small, 'waiter-2', { type: 'MACHINE_UP', machine_up: up }, 'w2-5');
+    await sleep(50);
+    expect((await viewOf(small, 'waiter-2')).relaunched).toEqual(['waiter-2.sim-01.2']);
+    expect(small.fleet.tasks('waiter-2')).toHaveLength(2);
   } finally {
     await small.close();
   }

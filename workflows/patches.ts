@@ -1,0 +1,12 @@
+// Patch ids (`patched()`): each names one change to workflows that have recorded histories, and is kept for as long
+// as histories from before it may still be replayed. One id per change, shared by every workflow it touches.
+
+/** The machine reports its mode changes to the schedule and its answers in a search attribute (Mesos endpoints). */
+export const REPORTS_FOR_MESOS = 'reports-for-mesos';
+
+/**
+ * The scheduler API: notices go to the frameworks' mailboxes by signal; refuse filters, plans, tasks-killed and
+ * machine-up notices; reports to the framework registry; disruption budgets before a hard drain; the registry's
+ * snapshot to a new subscriber; the agent drain's notices.
+ */
+export const SCHEDULER_API = 'scheduler-api';
