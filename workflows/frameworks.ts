@@ -12,6 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { admit, budgetUses, type Budgets } from '../src/domain/budgets';
+import { coveredBy } from '../src/domain/placement';
 import { ErrorCode } from '../src/domain/errors';
 import type { FrameworkSubscription, MachineUnavailability } from '../src/domain/framework';
 import { machineKey, type MachineId } from '../src/domain/machine';
@@ -127,7 +128,11 @@ export async function frameworksWorkflow(input: FrameworksInput): Promise<void> 
   };
 
   setHandler(frameworksView, () => [...frameworks.values()]);
-  setHandler(unavailabilityView, () => [...machines.values()]);
+  setHandler(unavailabilityView, (filter) => {
+    const all = [...machines.values()];
+    const wanted = filter?.machines;
+    return wanted ? all.filter((m) => wanted.some((candidate) => coveredBy(candidate, m.machine))) : all;
+  });
   setHandler(budgetsView, () =>
     budgetUses(
       budgets(),

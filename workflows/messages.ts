@@ -181,8 +181,11 @@ export const unsubscribeFramework = defineUpdate<void, [{ frameworkId: string; p
 export const frameworksView = defineQuery<FrameworkSubscription[]>('frameworksView');
 /** A machine workflow reports its mode and unavailability; the registry tells every subscribed framework. */
 export const machineUnavailability = defineSignal<[MachineUnavailability]>('machineUnavailability');
-/** Every machine in maintenance, as frameworks are told (placement advice and resyncs read it). */
-export const unavailabilityView = defineQuery<MachineUnavailability[]>('unavailabilityView');
+/**
+ * The machines in maintenance, as frameworks are told: those that may be one of `machines` (placement advice asks
+ * about its candidates), or all of them. All of them at 10,000 machines is more than a query answer may hold (2 MB).
+ */
+export const unavailabilityView = defineQuery<MachineUnavailability[], [{ machines?: MachineId[] }?]>('unavailabilityView');
 
 /** A machine ready to be drained hard asks the frameworks' budgets; the registry answers with a machineCommand. */
 export interface DisruptionRequest {

@@ -5,6 +5,7 @@ import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@t
 import type { QueryDefinition } from '@temporalio/common';
 import { ErrorCode, isNotFound, MaintError } from '../domain/errors';
 import type { FrameworkSubscription, MachineUnavailability } from '../domain/framework';
+import type { MachineId } from '../domain/machine';
 import { seal } from '../lib/sealed';
 import type { WorkflowIds } from '../temporal/ids';
 import { toMaintError } from '../temporal/client';
@@ -156,9 +157,9 @@ export class FrameworkService {
     return page;
   }
 
-  /** Every machine in maintenance as frameworks are told; [] before any machine reported. */
-  async unavailability(): Promise<MachineUnavailability[]> {
-    return this.queryRegistry(unavailabilityView, []);
+  /** The machines in maintenance that may be one of `machines` (Mesos' matching, see placement.ts); [] before any reported. */
+  async unavailability(machines: MachineId[]): Promise<MachineUnavailability[]> {
+    return this.queryRegistry(unavailabilityView, [], { machines });
   }
 
   /** Each framework's disruption budget and what of it is in use; [] before anyone subscribed. */
@@ -199,9 +200,9 @@ export class FrameworkService {
     });
   }
 
-  private async queryRegistry<T>(query: QueryDefinition<T, []>, none: T): Promise<T> {
+  private async queryRegistry<T, Args extends unknown[]>(query: QueryDefinition<T, Args>, none: T, ...args: Args): Promise<T> {
     try {
-      return await this.client.workflow.getHandle(this.ids.frameworks).query(query);
+      return await this.client.workflow.getHandle(this.ids.frameworks).query(query, ...args);
     } catch (err) {
       const mapped = toMaintError(err);
       if (isNotFound(mapped)) return none; // nobody subscribed, no machine reported yet

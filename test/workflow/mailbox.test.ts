@@ -7,6 +7,7 @@ import type { SchedulerEvent } from '../../src/domain/scheduler-wire';
 import { closeMailbox, frameworkNotices, mailboxEvents } from '../../workflows/messages';
 import { simMachine as sim, type Harness } from '../support/harness';
 import { timeSkippingSuite } from '../support/time-skipping';
+import { eventually } from '../support/eventually';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -59,15 +60,6 @@ async function tell(h: Harness, frameworkId: string, notices: FrameworkNotice[])
 
 // ---- waiting ---------------------------------------------------------------------------------------------------------
 
-/** Waits (real time) for what activities do at once. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`never: ${what}`);
-}
 
 /** Lets server time pass, a minute at a time (skipped), until the check holds: retries back off up to a minute. */
 async function afterRetries(h: Harness, check: () => boolean | Promise<boolean>, what: string): Promise<void> {

@@ -24,6 +24,7 @@ import { FleetDriver } from '../support/fleet-driver';
 import { Harness, simMachine as sim, type HarnessOptions } from '../support/harness';
 import { timeSkippingSuite } from '../support/time-skipping';
 import { probeCommands, type machineProbeWorkflow } from './fixtures/registry-probe';
+import { eventually } from '../support/eventually';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -44,15 +45,6 @@ function probeHarness(options: HarnessOptions = {}): Harness {
 
 // ---- helpers -----------------------------------------------------------------------------------------------------
 
-/** Waits (real time) for what the workflows do at once. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`never: ${what}`);
-}
 
 const probeId = (n: number) => `probe/${sim(n).hostname}`;
 
@@ -303,6 +295,10 @@ test('the registry continues as new with its subscriptions, machines, budgets an
     await report(h, 8, 'UP');
     await eventually(async () => (await registry(h).query(unavailabilityView)).length === 7, 'seven machines');
     expect(await registry(h).query(unavailabilityView)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => state(n, n === 3 ? 'DOWN' : 'DRAINING')));
+    // Placement asks only about its candidates (all of them would not fit a query answer at 10,000 machines): a
+    // candidate by hostname only, or with another spelling of the hostname, still finds its machine.
+    const asked = await registry(h).query(unavailabilityView, { machines: [{ hostname: 'SIM-03' }, { ip: '192.0.2.5' }, { hostname: 'elsewhere' }] });
+    expect(hostnames(asked)).toEqual(['sim-03', 'sim-05']);
     expect(await h.frameworks.budgets()).toEqual([
       { frameworkId: 'mover', budget: { maxMachinesDown: 1 }, tasksKilled: 1, machinesDown: ['sim-01'], waiting: ['sim-02'] },
     ]);

@@ -118,7 +118,7 @@ export function schedulerRoutes(deps: SchedulerRouteDeps): Router {
   /** Placement advice for any authenticated caller: where a task of this runtime is least likely to be disrupted. */
   const placement = async (req: Request, res: Response) => {
     const body = PlacementRequestSchema.parse(req.body);
-    const maintenance = await frameworks.unavailability();
+    const maintenance = await frameworks.unavailability(body.machine_ids);
     const ranking = rankPlacement(body.machine_ids, maintenance, Date.now(), body.runtime_seconds * 1000);
     const json: PlacementJson = {
       ranking: ranking.map((p) => ({
