@@ -10,6 +10,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -38,6 +39,7 @@ import {
   type MailboxInput,
   type MailboxPage,
 } from './messages';
+import { ANSWERS_IN_BACKGROUND } from './patches';
 
 // A dead webhook is retried for as long as it stays dead: backoff up to a minute, one POST at a time, and an attempt
 // resumes after the last part it heartbeated, so a half-delivered batch is not re-sent from its start.
@@ -412,6 +414,8 @@ export async function frameworkMailboxWorkflow(input: MailboxInput): Promise<voi
   const ids = new WorkflowIds(input.instance);
   /** Bumped when the webhook's URL or secret changes: a delivery in flight to the old one is cancelled. */
   let generation = 0;
+  /** Answers being forwarded to machines: the run neither ends nor continues as new before they are out. */
+  let forwarding = 0;
   let stopping = false;
   const refresh = () => setCurrentDetails(box.details());
 
@@ -445,21 +449,24 @@ export async function frameworkMailboxWorkflow(input: MailboxInput): Promise<voi
     async (call) => {
       const { recorded, ignored, byMachine } = box.answer(call, ids);
       const { answer, atMs, refuseMs, plan } = call;
-      await Promise.all(
-        [...byMachine].map(([workflowId, offerIds]) =>
-          getExternalWorkflowHandle(workflowId)
-            .signal(inverseOfferAnswers, {
-              frameworkId: input.frameworkId,
-              answer,
-              offerIds,
-              atMs,
-              refuseMs,
-              ...(plan ? { plan } : {}),
-            })
-            // The machine's workflow has ended (its maintenance is over): the answer is moot, as in Mesos.
-            .catch(() => undefined),
-        ),
-      );
+      const sent = [...byMachine].map(([workflowId, offerIds]) => {
+        forwarding++;
+        return getExternalWorkflowHandle(workflowId)
+          .signal(inverseOfferAnswers, {
+            frameworkId: input.frameworkId,
+            answer,
+            offerIds,
+            atMs,
+            refuseMs,
+            ...(plan ? { plan } : {}),
+          })
+          // The machine's workflow has ended (its maintenance is over): the answer is moot, as in Mesos.
+          .catch(() => undefined)
+          .finally(() => forwarding--);
+      });
+      // The answer is durable once this handler returns; the machines hear of it right after. Waiting for every
+      // signal to be acknowledged made a framework answering hundreds of offers wait on as many round trips.
+      if (!patched(ANSWERS_IN_BACKGROUND)) await Promise.all(sent);
       refresh();
       return { recorded, ignored };
     },
@@ -476,7 +483,7 @@ export async function frameworkMailboxWorkflow(input: MailboxInput): Promise<voi
   await condition(() => !box.subscribed || mustContinue());
   stopping = true; // cancels a delivery in flight; the next run resumes from the cursor (Idempotency-Keys unchanged)
   await delivering;
-  await condition(allHandlersFinished);
+  await condition(() => allHandlersFinished() && forwarding === 0);
   // Unsubscribed: done (a later SUBSCRIBE starts a new run). Still subscribed (also after a close and a new
   // SUBSCRIBE that came in meanwhile): carry on in a new run.
   if (box.subscribed) await continueAsNew<typeof frameworkMailboxWorkflow>({ ...input, resume: box.snapshot() });

@@ -10,3 +10,6 @@ export const REPORTS_FOR_MESOS = 'reports-for-mesos';
  * snapshot to a new subscriber; the agent drain's notices.
  */
 export const SCHEDULER_API = 'scheduler-api';
+
+/** The framework mailbox answers an ACCEPT/DECLINE once it is recorded, and forwards it to the machines after. */
+export const ANSWERS_IN_BACKGROUND = 'answers-in-background';

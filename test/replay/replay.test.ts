@@ -38,6 +38,7 @@ test.each([
   ['machineWorkflow', 'scheduler-api'],
   ['frameworksWorkflow', 'scheduler-api'],
   ['agentWorkflow', 'scheduler-api'],
+  ['frameworkMailboxWorkflow', 'answers-in-background'],
 ])('%s: histories from before and after patch %s are both kept', (type, patch) => {
   const marked = files.filter((f) => f.startsWith(`${type}--`)).map((f) => patchesIn(f).includes(patch));
   expect(marked).toContain(true); // the new path replays
