@@ -25,6 +25,7 @@ import type {
   MachineUnavailability,
   OfferNotice,
 } from '../src/domain/framework';
+import { packMachines, unpackMachines, type PackedMachines } from '../src/domain/packed-machines';
 import { WorkflowIds } from '../src/temporal/ids';
 import {
   answerInverseOffers,
@@ -86,8 +87,8 @@ export interface MailboxState {
   rescinded: string[];
   /** Offers rescinded after they were sent: an answer to one still reaches its machine, which records it as late. */
   withdrawn: string[];
-  /** Every machine in maintenance as this framework was told, in the order first heard of. */
-  machines: MachineUnavailability[];
+  /** Every machine in maintenance as this framework was told, in the order first heard of (packed: 10,000 must fit). */
+  machines: PackedMachines | MachineUnavailability[];
   /** The webhook has had every event up to this seq (delivered, or rejected for good). */
   deliveredSeq: number;
   lastError?: string;
@@ -108,7 +109,7 @@ export class Mailbox {
   private constructor(private readonly s: MailboxState) {
     this.sizes = s.log.map(sizeOf);
     this.logBytes = this.sizes.reduce((a, b) => a + b, 0);
-    this.machines = new Map(s.machines.map((m) => [m.key, m]));
+    this.machines = new Map(unpackMachines(s.machines).map((m) => [m.key, m]));
     this.answeredIds = new Set(s.answered);
     this.rescindedIds = new Set(s.rescinded);
     this.withdrawnIds = new Set(s.withdrawn);
@@ -139,7 +140,7 @@ export class Mailbox {
   }
 
   snapshot(): MailboxState {
-    return { ...this.s, machines: [...this.machines.values()] };
+    return { ...this.s, machines: packMachines([...this.machines.values()]) };
   }
 
   get subscribed(): boolean {

@@ -13,10 +13,9 @@ import {
 } from '@temporalio/workflow';
 import { admit, budgetUses, type Budgets } from '../src/domain/budgets';
 import { coveredBy } from '../src/domain/placement';
+import { packMachines, unpackMachines, type PackedMachines } from '../src/domain/packed-machines';
 import { ErrorCode } from '../src/domain/errors';
 import type { FrameworkSubscription, MachineUnavailability } from '../src/domain/framework';
-import { machineKey, type MachineId } from '../src/domain/machine';
-import type { MachineMode, Unavailability } from '../src/domain/window';
 import { DEFAULT_INSTANCE, WorkflowIds } from '../src/temporal/ids';
 import { SCHEDULER_API } from './patches';
 import {
@@ -65,12 +64,6 @@ export interface RegistryState {
   outbox: { workflowId: string; command: MachineCommand }[];
 }
 
-/** Machines as [machine, agent id or null, mode, index into unavailabilities]; most share a few unavailabilities. */
-export interface PackedMachines {
-  unavailabilities: Unavailability[];
-  machines: [MachineId, string | null, MachineMode, number][];
-}
-
 const DEFAULT_MAX_HISTORY_EVENTS = 5_000;
 /** Changes are told to frameworks at most this often, batched. */
 const FAN_OUT_INTERVAL_MS = 1_000;
@@ -84,7 +77,7 @@ export async function frameworksWorkflow(input: FrameworksInput): Promise<void> 
   const ids = new WorkflowIds(input.instance ?? instanceOf(workflowInfo().workflowId));
   const frameworks = new Map((input.resume ?? []).map((f) => [f.frameworkId, f]));
   const state = input.state;
-  const machines = new Map(unpack(state?.machines).map((m) => [m.key, m]));
+  const machines = new Map(unpackMachines(state?.machines).map((m) => [m.key, m]));
   let granted: DisruptionRequest[] = state?.granted ?? [];
   let queue: Queued[] = state?.queue ?? [];
   const changes = new Map<string, MachineUnavailability>([
@@ -265,7 +258,7 @@ export async function frameworksWorkflow(input: FrameworksInput): Promise<void> 
     ...input,
     resume: [...frameworks.values()],
     state: {
-      machines: pack([...machines.values()]),
+      machines: packMachines([...machines.values()]),
       granted,
       queue,
       changes: {
@@ -281,32 +274,6 @@ export async function frameworksWorkflow(input: FrameworksInput): Promise<void> 
 function instanceOf(registryId: string): string {
   const cut = registryId.lastIndexOf('/frameworks');
   return cut > 0 ? registryId.slice(0, cut) : DEFAULT_INSTANCE;
-}
-
-function pack(list: MachineUnavailability[]): PackedMachines {
-  const unavailabilities: Unavailability[] = [];
-  const index = new Map<string, number>();
-  const machines = list.map(({ machine, agentId, mode, unavailability }): PackedMachines['machines'][number] => {
-    let i = -1;
-    if (unavailability) {
-      const text = JSON.stringify(unavailability);
-      if (!index.has(text)) index.set(text, unavailabilities.push(unavailability) - 1);
-      i = index.get(text)!;
-    }
-    return [machine, agentId ?? null, mode, i];
-  });
-  return { unavailabilities, machines };
-}
-
-function unpack(packed: PackedMachines | undefined): MachineUnavailability[] {
-  if (!packed) return [];
-  return packed.machines.map(([machine, agentId, mode, i]) => ({
-    key: machineKey(machine),
-    machine,
-    ...(agentId === null ? {} : { agentId }),
-    mode,
-    ...(i < 0 ? {} : { unavailability: packed.unavailabilities[i] }),
-  }));
 }
 
 function chunks<T>(list: readonly T[], size: number): T[][] {
