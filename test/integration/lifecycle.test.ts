@@ -27,7 +27,9 @@ test('a window of six machines: inverse offers, answers, early DOWN, hard drain 
     return m.mode === 'DOWN' ? m : undefined;
   });
   expect(Date.parse(early.history.find((e: any) => e.what === 'DOWN').at)).toBeLessThan(Date.parse(created.body.deadline));
-  expect(early.answers).toEqual([expect.objectContaining({ frameworkId: 'mover', answer: 'ACCEPT', late: false })]);
+  // The mover empties the machine, then accepts: the machine may see it empty (and go DOWN) before the accept has come
+  // through the mover's mailbox, and then records it as late. Either way the answer is there.
+  expect(early.answers).toEqual([expect.objectContaining({ frameworkId: 'mover', answer: 'ACCEPT' })]);
 
   const done = await stack.eventually('the window to complete', async () => {
     const { body } = await stack.api('GET', `/api/v1/windows/${id}`);
