@@ -20,7 +20,7 @@ import { WorkflowIds } from '../src/temporal/ids';
 import { ANSWERS, answerValue, DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
 import { CLUSTER_CALL, drainCall } from './activity-options';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
-import { REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
+import { ORDERED_NOTICES, REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
 import {
   frameworkNotices,
   inverseOfferAnswers,
@@ -99,13 +99,23 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
    */
   const post = (d: PendingDelivery): void => {
     inFlight++;
-    getExternalWorkflowHandle(ids.framework(d.frameworkId))
-      .signal(frameworkNotices, { notices: [d.notice], atMs: Date.now() })
-      .then(
-        () => m.deliveryDone(d.idempotencyKey, 'delivered', Date.now()),
-        () => m.notSubscribed(d.idempotencyKey, Date.now()),
-      )
-      .finally(() => inFlight--);
+    const send = () =>
+      getExternalWorkflowHandle(ids.framework(d.frameworkId))
+        .signal(frameworkNotices, { notices: [d.notice], atMs: Date.now() })
+        .then(
+          () => m.deliveryDone(d.idempotencyKey, 'delivered', Date.now()),
+          () => m.notSubscribed(d.idempotencyKey, Date.now()),
+        );
+    // Two signals sent together may arrive in either order: one framework's notices go one after the other, so that
+    // it hears the rescind of an offer before the offer that replaces it.
+    const sent = patched(ORDERED_NOTICES) ? queueFor(d.frameworkId, send) : send();
+    void sent.finally(() => inFlight--);
+  };
+  const lastSent = new Map<string, Promise<void>>();
+  const queueFor = (frameworkId: string, send: () => Promise<void>): Promise<void> => {
+    const next = (lastSent.get(frameworkId) ?? Promise.resolve()).then(send);
+    lastSent.set(frameworkId, next);
+    return next;
   };
 
   /**

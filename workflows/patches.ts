@@ -13,3 +13,6 @@ export const SCHEDULER_API = 'scheduler-api';
 
 /** The framework mailbox answers an ACCEPT/DECLINE once it is recorded, and forwards it to the machines after. */
 export const ANSWERS_IN_BACKGROUND = 'answers-in-background';
+
+/** A machine sends one framework's notices one after the other (two signals sent together may arrive swapped). */
+export const ORDERED_NOTICES = 'ordered-notices';

@@ -5,7 +5,7 @@ import type { AgentMaintenance, DrainConfig } from '../domain/agent';
 import { ErrorCode, isNotFound, MaintError } from '../domain/errors';
 import { machineKey, machineStreamText } from '../domain/machine';
 import type { ClusterAgent, ClusterDriver } from '../drivers/cluster-driver';
-import { toMaintError } from '../temporal/client';
+import { callTemporal, toMaintError } from '../temporal/client';
 import { agentView, deactivateAgent, drainAgent, reactivateAgent } from '../../workflows/messages';
 import type { agentWorkflow } from '../../workflows/agent';
 import type { ScheduleEntity } from './schedule-entity';
@@ -127,11 +127,7 @@ export class AgentService {
     }
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toMaintError(err);
-    }
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return callTemporal(fn);
   }
 }

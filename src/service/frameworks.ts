@@ -8,7 +8,7 @@ import type { FrameworkSubscription, MachineUnavailability } from '../domain/fra
 import type { MachineId } from '../domain/machine';
 import { seal } from '../lib/sealed';
 import type { WorkflowIds } from '../temporal/ids';
-import { toMaintError } from '../temporal/client';
+import { callTemporal, toMaintError } from '../temporal/client';
 import {
   answerInverseOffers,
   budgetsView,
@@ -76,7 +76,7 @@ export class FrameworkService {
     };
     const subscription: FrameworkSubscription = { ...registered, subscribedAtMs: Date.now() };
     try {
-      await this.client.workflow.executeUpdateWithStart(configureMailbox, {
+      await callTemporal(() => this.client.workflow.executeUpdateWithStart(configureMailbox, {
         args: [{ subscription, ...(sealedSecret === undefined ? {} : { sealedSecret }) }],
         startWorkflowOperation: new WithStartWorkflowOperation<FrameworkMailboxWorkflow>('frameworkMailboxWorkflow', {
           workflowId: this.ids.framework(subscribe.frameworkId),
@@ -84,11 +84,11 @@ export class FrameworkService {
           args: [{ instance: this.ids.instance, frameworkId: subscribe.frameworkId }],
           workflowIdConflictPolicy: 'USE_EXISTING',
         }),
-      });
-      return await this.client.workflow.executeUpdateWithStart(subscribeFramework, {
+      }));
+      return await callTemporal(() => this.client.workflow.executeUpdateWithStart(subscribeFramework, {
         args: [registered],
         startWorkflowOperation: this.registryStart(),
-      });
+      }));
     } catch (err) {
       throw this.mapped(err, subscribe.frameworkId, 'subscribe.framework_info.id', principal);
     }

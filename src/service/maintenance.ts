@@ -4,7 +4,7 @@ import { ErrorCode, MaintError } from '../domain/errors';
 import { machineKey, type MachineId } from '../domain/machine';
 import type { Answer, Unavailability } from '../domain/window';
 import type { ClusterDriver } from '../drivers/cluster-driver';
-import { toMaintError } from '../temporal/client';
+import { callTemporal } from '../temporal/client';
 import { ANSWERS, parseAnswerValue } from '../temporal/search-attributes';
 import {
   startMaintenance,
@@ -130,11 +130,7 @@ export class MaintenanceService {
     }
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toMaintError(err);
-    }
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return callTemporal(fn);
   }
 }

@@ -5,7 +5,7 @@ import type { MachineId } from '../domain/machine';
 import type { Policy } from '../domain/policy';
 import type { MachineView, Unavailability, WindowView } from '../domain/window';
 import { WorkflowIds } from '../temporal/ids';
-import { toMaintError } from '../temporal/client';
+import { callTemporal, toMaintError } from '../temporal/client';
 import {
   cancelWindow,
   createWindow,
@@ -162,9 +162,8 @@ function notFound(message: string): MaintError {
 /** Runs a Temporal call, translating its errors; `onNotFound` names what was missing. */
 async function call<T>(fn: () => Promise<T>, onNotFound?: () => MaintError): Promise<T> {
   try {
-    return await fn();
-  } catch (err) {
-    const mapped = toMaintError(err);
+    return await callTemporal(fn);
+  } catch (mapped) {
     if (onNotFound && isNotFound(mapped)) throw onNotFound();
     throw mapped;
   }

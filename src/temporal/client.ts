@@ -33,6 +33,31 @@ export function toMaintError(err: unknown): unknown {
   return err;
 }
 
+/**
+ * Runs a call to Temporal, sending an update again when the server says no worker took it in (it reached the workflow
+ * as it was continuing as new, or its workflow task failed): such an update never ran, so nothing changed and sending
+ * it again keeps the request all-or-nothing. Errors come back in maint's vocabulary (toMaintError).
+ */
+export async function callTemporal<T>(send: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      if (attempt < attempts && notProcessedByWorker(err)) {
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        continue;
+      }
+      throw toMaintError(err);
+    }
+  }
+}
+
+function notProcessedByWorker(err: unknown): boolean {
+  if (!(err instanceof WorkflowUpdateFailedError)) return false;
+  const text = `${err.message} ${err.cause instanceof Error ? err.cause.message : ''}`;
+  return /wasn't processed by worker/.test(text);
+}
+
 /** Workflow errors start with the field they are about ("machines[1]: ..."); keep it for the API's error body. */
 function fieldOf(message: string): string | undefined {
   const match = /^([a-zA-Z_][\w]*(?:\[\d+\])?(?:\.[\w]+(?:\[\d+\])?)*):\s/.exec(message);

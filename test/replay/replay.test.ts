@@ -36,6 +36,7 @@ test('there is a recorded history of every workflow type and every notable path'
 test.each([
   ['machineWorkflow', 'reports-for-mesos'],
   ['machineWorkflow', 'scheduler-api'],
+  ['machineWorkflow', 'ordered-notices'],
   ['frameworksWorkflow', 'scheduler-api'],
   ['agentWorkflow', 'scheduler-api'],
   ['frameworkMailboxWorkflow', 'answers-in-background'],
