@@ -5,10 +5,11 @@
 // Bodies are read as text and parsed with parseJson: events carry int64 nanoseconds that JSON.parse would round.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
 import { z } from 'zod';
 import { ErrorCode, MaintError } from '../domain/errors';
-import { parseJson, stringifyJson } from '../lib/json';
+import { parseJson } from '../lib/json';
+import { sendJson } from '../lib/json-response';
 import { Fleet, type Layout } from './fleet';
 import { DEFAULT_FRAMEWORKS, SimFramework, silentLogger, type FrameworkSpec, type SimLogger } from './frameworks';
 
@@ -195,9 +196,6 @@ function readBody(req: Request): unknown {
   return text.trim() === '' ? {} : parseJson(text);
 }
 
-function sendJson(res: Response, status: number, value: unknown): void {
-  res.status(status).type('application/json').send(stringifyJson(value));
-}
 
 const jsonErrors: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
   const { status, error, message } = toHttpError(err);

@@ -3,7 +3,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import express from 'express';
 import { ErrorCode, MaintError } from '../../domain/errors';
-import { stringifyJson } from '../../lib/json';
+import { sendJson as sendJsonWithStatus } from '../../lib/json-response';
 import { toMaintError } from '../../temporal/client';
 
 /** Bodies are read as text whatever their Content-Type (Mesos parses them itself), so int64 stays exact. */
@@ -26,7 +26,7 @@ export class MesosError extends Error {
 export const badRequest = (text: string) => new MesosError(400, text);
 
 export function sendJson(res: Response, value: unknown): void {
-  res.status(200).type('application/json').send(stringifyJson(value));
+  sendJsonWithStatus(res, 200, value);
 }
 
 export function sendOk(res: Response): void {

@@ -7,7 +7,7 @@ import { ErrorCode, MaintError } from '../../domain/errors';
 import { rankPlacement } from '../../domain/placement';
 import { machineIdJson, subscribedEvent, unavailabilityJson } from '../../domain/scheduler-events';
 import type { PlacementJson } from '../../domain/scheduler-wire';
-import { stringifyJson } from '../../lib/json';
+import { sendJson } from '../../lib/json-response';
 import type { FrameworkService } from '../../service/frameworks';
 import type { Guard } from '../auth';
 import { methodNotAllowed } from '../errors';
@@ -32,10 +32,6 @@ export interface SchedulerRouteDeps {
 /** A pull without `limit` gets this many events at most. */
 const DEFAULT_PAGE_LIMIT = 100;
 
-/** JSON with int64 nanoseconds exact (BigInt written as bare numbers). */
-function sendJson(res: Response, status: number, value: unknown): void {
-  res.status(status).type('application/json').send(stringifyJson(value));
-}
 
 export function schedulerRoutes(deps: SchedulerRouteDeps): Router {
   const { frameworks, guard } = deps;
