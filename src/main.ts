@@ -1,4 +1,6 @@
-// maint's processes: `up` (everything, embedded), `worker`, `api`, `sim`. One binary, as reference-app-orders-go's.
+#!/usr/bin/env node
+// maint's processes: `up` (everything, embedded), `worker`, `api`, `sim`, and the operators' CLI (src/cli). One
+// binary, as reference-app-orders-go's.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +24,7 @@ import { startSim } from './sim/server';
 import { loadAcls } from './auth/acls';
 import { loadCredentials } from './auth/credentials';
 import { newSecretKey } from './lib/sealed';
+import { runCli, type Processes } from './cli/program';
 
 type Command = 'up' | 'worker' | 'api' | 'sim';
 
@@ -200,17 +203,30 @@ const COMMANDS: Record<Command, (config: Config) => Promise<void>> = {
   sim: runSim,
 };
 
+const DESCRIPTIONS: Record<Command, string> = {
+  up: 'everything on one machine: dev server (unless TEMPORAL_ADDRESS is set), worker, simulated fleet, API',
+  worker: "a Temporal worker for maint's workflows and activities",
+  api: 'the HTTP API: native, Mesos-compatible, scheduler',
+  sim: 'the simulated fleet',
+};
+
+/** A process as the command line runs it: it ends the process itself, 0 when it stopped cleanly, 1 on failure. */
+function asProcess(command: Command) {
+  return {
+    description: DESCRIPTIONS[command],
+    run: () =>
+      Promise.resolve()
+        .then(() => COMMANDS[command](loadConfig()))
+        .then(() => process.exit(0))
+        .catch((err: Error) => {
+          console.error(`maint ${command}: ${err.message}`);
+          process.exit(1);
+        }),
+  };
+}
+
 if (require.main === module) {
-  const command = process.argv[2] as Command;
-  const run = COMMANDS[command];
-  if (!run) {
-    console.error(`usage: maint <${Object.keys(COMMANDS).join('|')}>`);
-    process.exit(2);
-  }
-  run(loadConfig())
-    .then(() => process.exit(0))
-    .catch((err: Error) => {
-      console.error(`maint ${command}: ${err.message}`);
-      process.exit(1);
-    });
+  // The operators' verbs and these processes share one command line (src/cli).
+  const processes: Processes = { up: asProcess('up'), worker: asProcess('worker'), api: asProcess('api'), sim: asProcess('sim') };
+  void runCli(process.argv, { processes }).then((code) => process.exit(code));
 }
