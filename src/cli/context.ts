@@ -6,8 +6,11 @@ import { MaintClient, type Credentials } from './client';
 import { UsageError } from './errors';
 import type { Format, Style } from './render';
 
+export const DEFAULT_URL = 'http://127.0.0.1:8080';
+
+/** The global flags as commander gives them; unset ones fall back to the environment. */
 export interface GlobalOptions {
-  url: string;
+  url?: string;
   principal?: string;
   secretFile?: string;
   output: Format;
@@ -43,18 +46,19 @@ export function processIo(): Io {
 }
 
 export function makeContext(opts: GlobalOptions, env: NodeJS.ProcessEnv, io: Io, interrupts: () => AbortSignal): Context {
+  const given = opts.url ?? (env.MAINT_URL || DEFAULT_URL);
   let url: URL;
   try {
-    url = new URL(opts.url);
+    url = new URL(given);
   } catch {
-    throw new UsageError(`--url: "${opts.url}" is not a URL; give maint's API like http://127.0.0.1:8080`);
+    throw new UsageError(`--url: "${given}" is not a URL; give maint's API like ${DEFAULT_URL}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url: use http:// or https://, not ${url.protocol}`);
   const timeoutMs = parseDuration(opts.timeout);
   if (!timeoutMs) throw new UsageError(`--timeout: "${opts.timeout}" is not a duration above 0 (10s, 1m)`);
   const credentials = credentialsFrom(opts, env);
   return {
-    client: new MaintClient({ url: opts.url, timeoutMs, ...(credentials ? { credentials } : {}) }),
+    client: new MaintClient({ url: given, timeoutMs, ...(credentials ? { credentials } : {}) }),
     format: opts.output,
     style: { color: opts.color && io.isTTY && !env.NO_COLOR },
     io,
@@ -65,17 +69,18 @@ export function makeContext(opts: GlobalOptions, env: NodeJS.ProcessEnv, io: Io,
 
 function credentialsFrom(opts: GlobalOptions, env: NodeJS.ProcessEnv): Credentials | undefined {
   let secret: string | undefined;
-  if (opts.secretFile !== undefined) {
+  const secretFile = opts.secretFile ?? (env.MAINT_SECRET_FILE || undefined);
+  if (secretFile !== undefined) {
     try {
       // One line, as `echo secret > file` writes it: the trailing newline is not part of the secret.
-      secret = readFileSync(opts.secretFile, 'utf8').replace(/\r?\n$/, '');
+      secret = readFileSync(secretFile, 'utf8').replace(/\r?\n$/, '');
     } catch (err) {
-      throw new UsageError(`--secret-file: cannot read ${opts.secretFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new UsageError(`--secret-file: cannot read ${secretFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   } else if (env.MAINT_SECRET !== undefined && env.MAINT_SECRET !== '') {
     secret = env.MAINT_SECRET;
   }
-  const principal = opts.principal || undefined;
+  const principal = opts.principal || env.MAINT_PRINCIPAL || undefined;
   if (principal === undefined && secret === undefined) return undefined;
   if (principal === undefined) throw new UsageError('a secret was given without a principal: add --principal (or MAINT_PRINCIPAL)');
   if (secret === undefined) {

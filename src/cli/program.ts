@@ -1,7 +1,7 @@
 // The whole command line of the `maint` binary: maint's processes (up, worker, api, sim) and the operators' verbs,
 // which talk to maint's API. Returns the exit code instead of exiting, so tests can run it in process.
 import { Command, CommanderError, Option } from 'commander';
-import { makeContext, processIo, type GlobalOptions, type Io } from './context';
+import { DEFAULT_URL, makeContext, processIo, type GlobalOptions, type Io } from './context';
 import { describeFailure } from './errors';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes';
 import { machineCommands } from './machines';
@@ -15,7 +15,6 @@ export type ProcessName = 'up' | 'worker' | 'api' | 'sim';
 /** maint's own processes, as main.ts runs them: they end the process themselves. */
 export type Processes = Record<ProcessName, { description: string; run(): Promise<void> }>;
 
-export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
 const VERBS_HELP = `Verbs:
   maint windows create --machines sim-01,sim-02=192.0.2.2 --deadline 1h [--duration 30m] [--watch]
@@ -45,9 +44,10 @@ export function buildProgram(deps: CliDeps, onExit: (code: number) => void): Com
       writeErr: (s) => io.error(s),
       outputError: (s, write) => write(`maint: ${s.replace(/^error: /, '').trimEnd()}\n`),
     })
-    .addOption(new Option('--url <url>', "maint's API").env('MAINT_URL').default(DEFAULT_URL))
-    .addOption(new Option('--principal <name>', 'HTTP Basic principal, as in the API’s MAINT_CREDENTIALS').env('MAINT_PRINCIPAL'))
-    .addOption(new Option('--secret-file <path>', "a file holding the principal's secret (else $MAINT_SECRET)").env('MAINT_SECRET_FILE'))
+    // Environment fallbacks are read by makeContext from deps.env (commander's .env() reads process.env only).
+    .option('--url <url>', `maint's API (env: MAINT_URL, default: ${DEFAULT_URL})`)
+    .option('--principal <name>', 'HTTP Basic principal, as in the API’s MAINT_CREDENTIALS (env: MAINT_PRINCIPAL)')
+    .option('--secret-file <path>', "a file holding the principal's secret (env: MAINT_SECRET_FILE; or the secret in MAINT_SECRET)")
     .addOption(new Option('-o, --output <format>', 'table for people, json for scripts').choices(['table', 'json']).default('table'))
     .option('--no-color', 'no colours (also NO_COLOR, or when output is not a terminal)')
     .option('--timeout <duration>', 'give up on a request after this long', '30s')
