@@ -6,6 +6,11 @@ import { z } from 'zod';
 import type { FieldDescriptor, MessageDescriptor } from '../../mesos/proto-json';
 
 const NUMERIC_STRING = /^-?\d+$/;
+/** Any whole JSON number, also beyond 2^53 (z.int() stops at safe integers; Mesos' nanoseconds do not). */
+const WholeNumber = z
+  .number()
+  .refine(Number.isInteger, 'a whole number')
+  .meta({ type: 'integer' } as Record<string, unknown>);
 
 function scalar(field: FieldDescriptor): z.ZodType {
   switch (field.kind) {
@@ -14,7 +19,7 @@ function scalar(field: FieldDescriptor): z.ZodType {
     case 'int32':
     case 'uint32':
       return z
-        .union([z.int(), z.string().regex(NUMERIC_STRING)])
+        .union([WholeNumber, z.string().regex(NUMERIC_STRING)])
         .meta({ description: `${field.kind}: a JSON number or a numeric string (int64 kept exact)` });
     case 'double':
       return z.union([z.number(), z.string()]).meta({ description: 'double: a JSON number or a numeric string' });
