@@ -109,6 +109,13 @@ describe('the document covers the app', () => {
     expect(documented().sort()).toEqual(routes);
   });
 
+  test('a documented path asked with another method is a 405 naming the methods (also /healthz)', async () => {
+    for (const [path, allow] of [['/healthz', 'GET'], ['/api/v1/windows', 'POST, GET'], ['/master/machine/down', 'POST']]) {
+      const res = await fetch(base + path, { method: 'DELETE' });
+      expect({ path, status: res.status, allow: res.headers.get('allow') }).toEqual({ path, status: 405, allow });
+    }
+  });
+
   test('GET /openapi.json serves the document, without credentials', async () => {
     const app = createApp({ ...deps, security: { credentials: new Map([['ops', 'secret']]) } as never });
     const s = app.listen(0, '127.0.0.1');
