@@ -1,5 +1,5 @@
 # maint's image: one binary, started as `api`, `worker` or `sim` (src/main.ts). Not built on the development machine
-# (no Docker engine there); see README "What was and was not run".
+# (no Docker engine there); test/unit/compose.test.ts checks it (pinned base, Node version, non-root, what it copies).
 FROM node:20.20.2-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -17,11 +17,9 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
+# dist holds everything the processes run, and the workflow code the worker bundles at start: the SDK bundles
+# dist/workflows (WORKFLOWS_PATH in src/temporal/worker.ts, resolved from dist/src/temporal) with webpack and swc.
 COPY --from=build /app/dist dist
-# The worker bundles workflow code at start from these sources (webpack + swc ship with @temporalio/worker).
-COPY --from=build /app/workflows workflows
-COPY --from=build /app/activities activities
-COPY --from=build /app/src src
 USER node
 ENTRYPOINT ["node", "dist/src/main.js"]
 CMD ["api"]

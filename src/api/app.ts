@@ -18,6 +18,7 @@ import { frameworkRoutes } from './native/frameworks';
 import { mesosErrors } from './mesos/http';
 import { operatorApiRoutes } from './mesos/operator-v1';
 import { MesosOperations, mesosRoutes } from './mesos/routes';
+import { openApiRoutes } from './openapi/routes';
 
 export interface AppDeps {
   client: Client;
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const guard = new Guard(deps.security);
+  app.use(openApiRoutes());
   // Mesos' endpoints first: they read their bodies themselves and answer in Mesos' own form.
   const mesos = new MesosOperations(deps.maintenance, guard);
   app.use(mesosRoutes(mesos, guard), operatorApiRoutes(mesos, deps.agents, guard), mesosErrors(deps.logger));

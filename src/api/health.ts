@@ -1,6 +1,7 @@
 // GET /healthz: 200 only when Temporal answers and a worker polls maint's task queue.
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
+import { methodNotAllowed } from './errors';
 
 /** A poller seen within this long counts as alive (workers long-poll for about a minute). */
 const POLLER_FRESH_MS = 90_000;
@@ -26,8 +27,14 @@ export async function checkHealth(client: Client, taskQueue: string) {
 }
 
 export function healthRoutes(client: Client, taskQueue: string): Router {
-  return Router().get('/healthz', async (_req, res) => {
-    const health = await checkHealth(client, taskQueue);
-    res.status(health.ok ? 200 : 503).json(health);
-  });
+  const router = Router();
+  router
+    .route('/healthz')
+    .get(async (_req, res) => {
+      const health = await checkHealth(client, taskQueue);
+      res.status(health.ok ? 200 : 503).json(health);
+    })
+    // Another method is a 405 as on every other known path (it was a 404 "no route"; the OpenAPI document showed it).
+    .all(methodNotAllowed);
+  return router;
 }

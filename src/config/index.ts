@@ -19,28 +19,41 @@ const duration = (fallback: string) =>
       return ms ?? 0;
     });
 
-const Env = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_PORT: port(7233),
-  TEMPORAL_UI_PORT: port(8233),
-  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
-  MAINT_TASK_QUEUE: z.string().min(1).default('maint'),
-  MAINT_INSTANCE: z.string().regex(INSTANCE_PATTERN, 'lowercase letters, digits and dashes').default(DEFAULT_INSTANCE),
-  MAINT_DATA_DIR: z.string().min(1).default('./.data'),
-  PORT: port(8080),
-  API_HOST: z.string().min(1).default('127.0.0.1'),
-  SIM_HOST: z.string().min(1).default('127.0.0.1'),
-  SIM_PUBLIC_URL: z.url().optional(),
-  MAINT_URL: z.url().optional(),
-  SIM_PORT: port(8081),
-  SIM_MACHINES: z.coerce.number().int().min(1).max(100_000).default(20),
-  SIM_TASK_GRACE: duration('1s'),
-  MAINT_DRIVER: z.enum(['sim']).default('sim'),
-  SIM_URL: z.url().optional(),
-  MAINT_CHECK_INTERVAL: duration('10s'),
-  MAINT_CREDENTIALS: z.string().min(1).optional(),
-  MAINT_ACLS: z.string().min(1).optional(),
+/** Every setting: its name, type, default and meaning (`.describe`). README's Configuration table lists each. */
+export const Env = z.object({
+  TEMPORAL_ADDRESS: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('host:port of the Temporal frontend to use; unset: `maint up` starts the dev server (and the other commands use 127.0.0.1:TEMPORAL_PORT)'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('the Temporal namespace'),
+  TEMPORAL_PORT: port(7233).describe("the embedded dev server's gRPC port"),
+  TEMPORAL_UI_PORT: port(8233).describe("the embedded dev server's Web UI port"),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional().describe('the Temporal CLI (dev server) to run; unset: .tools/py/bin/temporal, then PATH'),
+  MAINT_TASK_QUEUE: z.string().min(1).default('maint').describe("the task queue of maint's workflows and activities (API and workers: the same)"),
+  MAINT_INSTANCE: z
+    .string()
+    .regex(INSTANCE_PATTERN, 'lowercase letters, digits and dashes')
+    .default(DEFAULT_INSTANCE)
+    .describe('prefix of every workflow ID, so several deployments share a namespace (API and workers: the same)'),
+  MAINT_DATA_DIR: z.string().min(1).default('./.data').describe("`maint up`: the dev server's SQLite file and log, and the secret key it makes"),
+  PORT: port(8080).describe('the API port'),
+  API_HOST: z.string().min(1).default('127.0.0.1').describe('the address the API listens on (0.0.0.0 in a container)'),
+  SIM_HOST: z.string().min(1).default('127.0.0.1').describe('the address the simulator listens on'),
+  SIM_PUBLIC_URL: z.url().optional().describe("the simulator as maint's workers reach it, for its frameworks' webhooks; unset: its listening address"),
+  MAINT_URL: z.url().optional().describe("the API as the simulator's frameworks reach it; unset: http://127.0.0.1:$PORT"),
+  SIM_PORT: port(8081).describe('the simulator port'),
+  SIM_MACHINES: z.coerce.number().int().min(1).max(100_000).default(20).describe("the simulated fleet's size"),
+  SIM_TASK_GRACE: duration('1s').describe("simulated tasks' kill grace period"),
+  MAINT_DRIVER: z.enum(['sim']).default('sim').describe('the cluster driver: `sim` (the simulator over HTTP at SIM_URL)'),
+  SIM_URL: z.url().optional().describe('the simulator as the driver reaches it (API and workers); unset: http://127.0.0.1:$SIM_PORT'),
+  MAINT_CHECK_INTERVAL: duration('10s').describe('how often a draining machine is looked at (answers and commands also wake it)'),
+  MAINT_CREDENTIALS: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("a file in Mesos' credentials format: operator and scheduler endpoints require HTTP Basic; unset: open"),
+  MAINT_ACLS: z.string().min(1).optional().describe("a file in Mesos' ACL format for the maintenance and agent actions"),
   MAINT_MESOS_POLICY: z
     .string()
     .min(1)
@@ -61,7 +74,8 @@ const Env = z.object({
       }
       const { maxGracePeriod, ...rest } = policy.data;
       return { ...rest, ...(maxGracePeriod === undefined ? {} : { maxGracePeriodMs: maxGracePeriod }) };
-    }),
+    })
+    .describe('a native policy as JSON for windows posted the Mesos way; unset: they do nothing on their own, as in Mesos'),
   MAINT_SECRET_KEY: z
     .string()
     .min(1)
@@ -74,9 +88,30 @@ const Env = z.object({
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
         return undefined;
       }
-    }),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .describe(
+      '32 bytes (64 hex digits or base64) sealing webhook secrets; API and workers need the same; unset: frameworks cannot subscribe a webhook',
+    ),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('the log level'),
 });
+
+export type EnvName = keyof typeof Env.shape;
+
+/**
+ * What each process needs set in production (no `maint up` to fill in defaults; every process in its own container):
+ * where Temporal is and which namespace, queue and instance (the API and workers must agree), where the cluster
+ * driver reaches the cluster, the one key sealing webhook secrets, and where each listens and is reached.
+ */
+export const PRODUCTION_ENV: Readonly<Record<'api' | 'worker' | 'sim', readonly EnvName[]>> = {
+  api: ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'MAINT_TASK_QUEUE', 'MAINT_INSTANCE', 'PORT', 'API_HOST', 'SIM_URL', 'MAINT_SECRET_KEY'],
+  worker: ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'MAINT_TASK_QUEUE', 'MAINT_INSTANCE', 'SIM_URL', 'MAINT_SECRET_KEY'],
+  sim: ['SIM_PORT', 'SIM_HOST', 'SIM_PUBLIC_URL', 'MAINT_URL'],
+};
+
+/** The variables in `names` that `env` leaves unset or empty. */
+export function missingEnv(env: NodeJS.ProcessEnv, names: readonly EnvName[]): EnvName[] {
+  return names.filter((name) => env[name] === undefined || env[name] === '');
+}
 
 export interface Config {
   /** Prefixes every workflow ID, so several maint deployments can share a Temporal namespace. */

@@ -5,8 +5,12 @@ import { ESCALATIONS } from '../../domain/policy';
 import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../domain/time';
 
 export const MachineIdSchema: z.ZodType<MachineId> = z
-  .object({ hostname: z.string().optional(), ip: z.string().optional() })
+  .object({
+    hostname: z.string().optional().meta({ description: 'compared case-insensitively (ASCII), as Mesos does' }),
+    ip: z.string().optional().meta({ format: 'ipv4', description: 'an IPv4 address' }),
+  })
   .strict()
+  .meta({ description: "Mesos' MachineID: a hostname, an IPv4 address, or both; not both empty" })
   .superRefine((id, ctx) => {
     const error = machineIdError(id);
     if (error) ctx.addIssue({ code: 'custom', message: error, path: id.ip ? ['ip'] : [] });
@@ -24,6 +28,9 @@ const MachineList = z
     if (i !== undefined) ctx.addIssue({ code: 'custom', message: `${machineLabel(ids[i])} appears more than once`, path: [i] });
   });
 
+/** What parseDuration accepts, for the document (parseDuration is the one that decides). */
+const DURATION_PATTERN = /^(\d+(ms|s|m|h|d))+$/;
+
 /** "90s", "30m", "1h30m", "2d": whole units, Go style. */
 export const DurationSchema = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
@@ -36,9 +43,16 @@ export const DurationSchema = z.string().transform((text, ctx) => {
     return z.NEVER;
   }
   return ms;
+}).meta({
+  pattern: DURATION_PATTERN.source,
+  description: 'a duration in whole units, Go style: 90s, 30m, 1h30m, 2d (at most a century)',
+  example: '30m',
 });
 
-const Instant = z.iso.datetime({ offset: true }).transform((text) => Date.parse(text));
+const Instant = z.iso
+  .datetime({ offset: true })
+  .transform((text) => Date.parse(text))
+  .meta({ description: 'an instant, ISO 8601 with Z or an offset', example: '2026-12-01T14:00:00Z' });
 
 export const PolicySchema = z
   .object({
@@ -87,4 +101,11 @@ export const WindowIdSchema = z.string().regex(/^w-\d+$/, 'a window id looks lik
 
 /** Path parameters, parsed as objects so that errors name them ("id", "machine"). */
 export const WindowParams = z.object({ id: WindowIdSchema });
-export const MachineParams = z.object({ machine: z.string().min(1).max(255) });
+export const MachineParams = z.object({
+  machine: z.string().min(1).max(255).meta({ description: 'a hostname (any case) or an IP address' }),
+});
+
+/** GET /windows?limit= */
+export const WindowListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1_000).default(100).meta({ description: 'how many windows, newest first' }),
+});

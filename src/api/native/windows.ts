@@ -1,15 +1,12 @@
 // Native API: windows. Handlers parse with zod, call the service, reply; errors go to the one mapper.
 import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
 import { ErrorCode, MaintError } from '../../domain/errors';
 import { DEFAULT_POLICY } from '../../domain/policy';
 import type { WindowService } from '../../service/windows';
 import type { Guard } from '../auth';
 import { methodNotAllowed } from '../errors';
 import { windowJson, windowSummaryJson } from './representation';
-import { CreateWindowSchema, ExtendSchema, SelectionSchema, WindowParams } from './schemas';
-
-const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1_000).default(100) });
+import { CreateWindowSchema, ExtendSchema, SelectionSchema, WindowListQuery, WindowParams } from './schemas';
 
 export function windowRoutes(windows: WindowService, guard: Guard): Router {
   const router = Router();
@@ -32,7 +29,7 @@ export function windowRoutes(windows: WindowService, guard: Guard): Router {
   };
 
   const list = async (req: Request, res: Response) => {
-    const { limit } = ListQuery.parse(req.query);
+    const { limit } = WindowListQuery.parse(req.query);
     // As Mesos' GET endpoints: what the principal may not see is left out, not refused.
     if (!guard.may(req, 'get_maintenance_schedules')) return void res.json({ windows: [] });
     res.json({ windows: (await windows.list(limit)).map(windowSummaryJson) });
