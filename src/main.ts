@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 import { createApp } from './api/app';
@@ -22,6 +22,10 @@ import { startSim } from './sim/server';
 import { loadAcls } from './auth/acls';
 import { loadCredentials } from './auth/credentials';
 import { newSecretKey } from './lib/sealed';
+import { processRegistry, WorkerMetrics } from './observability/metrics';
+import { FleetGauges, TemporalFleet } from './observability/fleet-gauges';
+import { PinoTemporalLogger } from './observability/temporal-logger';
+import { serveWorkerMetrics } from './observability/worker-server';
 
 type Command = 'up' | 'worker' | 'api' | 'sim';
 
@@ -31,12 +35,20 @@ function temporalAddress(config: Config): string {
 
 async function runWorker(config: Config): Promise<void> {
   const log = createLogger('worker', config.logLevel);
-  // The SDK's own logs (bundling, state changes) only when debugging; maint's logs say what matters.
-  Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN') });
+  // Workflow code's and activities' logs, and the SDK's own from WARN up (below that only when debugging), as pino lines.
+  Runtime.install({ logger: new PinoTemporalLogger(log) });
+  const registry = processRegistry();
+  let worker: Worker | undefined;
+  // Up before the Worker, so that a port in use stops the process at once (saying which variable to change).
+  const metricsServer =
+    config.metrics.port === 0
+      ? undefined
+      : await serveWorkerMetrics({ ...config.metrics, registry, state: () => worker?.getState() ?? 'STARTING' });
+  if (metricsServer) log.info({ url: metricsServer.url }, 'worker metrics on /metrics, health on /healthz');
   const address = temporalAddress(config);
   const client = await connectClient(address, config.temporal.namespace);
   const frameworks = new FrameworkService(client, config.temporal.taskQueue, new WorkflowIds(config.instance));
-  const worker = await createWorker({
+  worker = await createWorker({
     connection: await NativeConnection.connect({ address }),
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
@@ -46,9 +58,11 @@ async function runWorker(config: Config): Promise<void> {
       // Opens the webhook secrets the mailboxes hold sealed; without it webhooks fail, saying so, and pulls still work.
       ...(config.secretKey ? { secretKey: config.secretKey } : {}),
     },
+    observability: { metrics: new WorkerMetrics(registry), logger: log },
   });
   log.info({ address, taskQueue: config.temporal.taskQueue }, 'worker polling');
   await worker.run(); // the SDK's Runtime shuts it down gracefully on SIGINT/SIGTERM
+  await metricsServer?.close();
   await client.connection.close();
 }
 
@@ -69,6 +83,8 @@ async function runApi(config: Config): Promise<void> {
     acls: config.security.aclsFile ? loadAcls(config.security.aclsFile) : undefined,
   };
   const streams = new EventStreams();
+  const metrics = processRegistry();
+  new FleetGauges(new TemporalFleet(client, ids), metrics, { logger: log });
   const app = createApp({
     security,
     client,
@@ -80,6 +96,7 @@ async function runApi(config: Config): Promise<void> {
     frameworks: new FrameworkService(client, taskQueue, ids, config.secretKey),
     logger: log,
     streams,
+    metrics,
   });
   if (security.credentials) {
     log.info({ principals: security.credentials.size, acls: security.acls ? 'on' : 'off' }, 'operator authentication on');

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import express from 'express';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { FrameworkService } from '../service/frameworks';
 import type { AgentService } from '../service/agents';
 import type { MachineService } from '../service/machines';
@@ -18,6 +19,7 @@ import { frameworkRoutes } from './native/frameworks';
 import { mesosErrors } from './mesos/http';
 import { operatorApiRoutes } from './mesos/operator-v1';
 import { MesosOperations, mesosRoutes } from './mesos/routes';
+import { requestLog } from '../observability/request-log';
 
 export interface AppDeps {
   client: Client;
@@ -31,12 +33,16 @@ export interface AppDeps {
   security: Security;
   /** The open event streams, for the process to end them on shutdown; the app makes its own when not given. */
   streams?: EventStreams;
+  /** Served on GET /metrics (open, as /healthz: it holds counts and framework ids, never a secret); none: no route. */
+  metrics?: Registry;
 }
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const guard = new Guard(deps.security);
+  app.use(requestLog({ logger: deps.logger, principal: (req) => guard.principal(req) }));
+  if (deps.metrics) app.get('/metrics', metricsRoute(deps.metrics));
   // Mesos' endpoints first: they read their bodies themselves and answer in Mesos' own form.
   const mesos = new MesosOperations(deps.maintenance, guard);
   app.use(mesosRoutes(mesos, guard), operatorApiRoutes(mesos, deps.agents, guard), mesosErrors(deps.logger));
@@ -53,4 +59,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(unknownRoute);
   app.use(jsonErrors(deps.logger));
   return app;
+}
+
+function metricsRoute(registry: Registry): express.RequestHandler {
+  return async (_req, res) => {
+    // The fleet gauges read Temporal and leave their series out when it is away: this answers 200 either way.
+    res.type(registry.contentType).send(await registry.metrics());
+  };
 }

@@ -75,6 +75,8 @@ const Env = z.object({
         return undefined;
       }
     }),
+  METRICS_PORT: port(9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -106,6 +108,11 @@ export interface Config {
    */
   secretKey?: Buffer;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+  /**
+   * Where a worker serves /metrics and /healthz (the API serves /metrics on its own port). Port 0: no such server,
+   * for a worker that is watched some other way.
+   */
+  metrics: { host: string; port: number };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -142,5 +149,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mesosPolicy: e.MAINT_MESOS_POLICY,
     ...(e.MAINT_SECRET_KEY ? { secretKey: e.MAINT_SECRET_KEY } : {}),
     logLevel: e.LOG_LEVEL,
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
   });
 }
