@@ -145,7 +145,12 @@ export class FleetGauges {
       help: 'Readings of the fleet from Temporal that failed or timed out, by source (machines, inverse_offers)',
       labelNames: ['source'],
       registers,
+      // Serialised alongside the gauges: waiting for the same reading makes a failure show in the scrape it failed.
+      async collect() {
+        await readings();
+      },
     });
+    for (const source of ['machines', 'inverse_offers'] satisfies Source[]) this.errors.inc({ source }, 0); // rate() from the start
   }
 
   /** The current readings, read again when older than the cache period; every scrape within it shares one reading. */

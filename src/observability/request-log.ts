@@ -1,5 +1,5 @@
 // One log line per API request: request id (X-Request-Id honoured when it looks like one, else made, and returned),
-// method, path, status, duration, principal, and the window or machine the route names. Never headers or bodies:
+// method, path, status, duration, principal, and the window, machine or framework the route names. Never headers or bodies:
 // they carry credentials (Authorization) and webhook secrets.
 import { randomUUID } from 'node:crypto';
 import { isIPv4 } from 'node:net';
@@ -57,8 +57,8 @@ export function requestLog({ logger, principal }: RequestLogOptions): RequestHan
   };
 }
 
-/** The window or machine a path (or, for a created window, its Location) names. */
-export function subjectOf(path: string, location?: unknown): { windowId?: string; machine?: MachineRef } {
+/** The window, machine or framework a path (or, for a created window, its Location) names. */
+export function subjectOf(path: string, location?: unknown): { windowId?: string; machine?: MachineRef; frameworkId?: string } {
   const window = /^\/api\/v1\/windows\/([^/]+)/.exec(path) ?? (typeof location === 'string' ? /^\/api\/v1\/windows\/([^/]+)$/.exec(location) : null);
   if (window) return { windowId: decode(window[1]) };
   const machine = /^\/api\/v1\/machines\/([^/]+)/.exec(path);
@@ -67,6 +67,8 @@ export function subjectOf(path: string, location?: unknown): { windowId?: string
     const name = decode(machine[1]);
     return { machine: isIPv4(name) ? { ip: name } : { hostname: name } };
   }
+  const framework = /^\/api\/v1\/scheduler\/frameworks\/([^/]+)/.exec(path);
+  if (framework) return { frameworkId: decode(framework[1]) };
   return {};
 }
 
