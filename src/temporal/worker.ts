@@ -25,11 +25,19 @@ export interface WorkerSetup {
   options?: Partial<WorkerOptions>;
 }
 
+/** Counts into a registry nobody reads and logs nothing: for tests and replays, which must still register the sinks. */
+export function quietObservability(): { metrics: WorkerMetrics; logger: Logger } {
+  return { metrics: new WorkerMetrics(new Registry()), logger: pino({ level: 'silent' }) };
+}
+
+/** The sinks workflows call, for `Worker.runReplayHistory` (never called there, but a missing one is logged as an error). */
+export function quietSinks() {
+  const { metrics, logger } = quietObservability();
+  return maintenanceSinks(metrics, logger);
+}
+
 export async function createWorker(setup: WorkerSetup): Promise<Worker> {
-  const { metrics, logger } = setup.observability ?? {
-    metrics: new WorkerMetrics(new Registry()),
-    logger: pino({ level: 'silent' }),
-  };
+  const { metrics, logger } = setup.observability ?? quietObservability();
   return Worker.create({
     connection: setup.connection,
     namespace: setup.namespace,

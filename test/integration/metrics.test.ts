@@ -201,4 +201,16 @@ test('a drained window in the metrics of both processes, and in their logs', asy
     expect(text).not.toContain(BROKEN_SECRET);
     expect(text).not.toContain(String(stack.env.MAINT_SECRET_KEY));
   }
+
+  // No worker: the mailboxes cannot answer, so the offers gauge is left out and maint_temporal_up says 0; the
+  // machine counts (visibility) still come, and /metrics still answers 200.
+  await stack.kill('worker');
+  const away = await stack.eventually('the API metrics without a worker', async () => {
+    const s = await scrape(stack.apiUrl);
+    return sum(s, 'maint_temporal_up') === 0 ? s : undefined;
+  }, 60_000);
+  expect(sum(away, 'maint_fleet_read_errors_total', { source: 'inverse_offers' })).toBeGreaterThanOrEqual(1);
+  expect(sum(away, 'maint_fleet_read_errors_total', { source: 'machines' })).toBe(0);
+  expect([...away.keys()].some((k) => k.startsWith('maint_inverse_offers_outstanding'))).toBe(false);
+  expect(sum(away, 'maint_machines', { mode: 'DOWN' })).toBe(4);
 });
