@@ -5,6 +5,7 @@ import type { MachineId } from '../src/domain/machine';
 import { ErrorCode } from '../src/domain/errors';
 import type { DrainAgentRequest, KillResult, Resource } from '../src/drivers/cluster-driver';
 import type { ActivityDeps } from './deps';
+import { activityLogger, SILENT } from './logging';
 
 export type AgentDrainRequest = DrainAgentRequest;
 
@@ -39,7 +40,7 @@ export interface HardDrainRequest {
   idempotencyKey: string;
 }
 
-export function createDriverActivities({ driver, drainPollMs = 500 }: ActivityDeps) {
+export function createDriverActivities({ driver, drainPollMs = 500, logger = SILENT }: ActivityDeps) {
   return {
     /** What runs on a machine now, by framework. */
     async inspectMachine(machine: MachineId): Promise<MachineTasks> {
@@ -63,10 +64,15 @@ export function createDriverActivities({ driver, drainPollMs = 500 }: ActivityDe
      * the machine is empty. Heartbeats while it waits, so a crashed worker's attempt is retried promptly.
      */
     async hardDrain(req: HardDrainRequest): Promise<KillResult> {
+      const log = activityLogger(logger, req);
       const result = await rejectedAsFinal(() => driver.killTasks(req));
+      log.info({ killed: result.killed.length, maxGracePeriodMs: req.maxGracePeriodMs }, 'hard drain: tasks killed, waiting for the machine to empty');
       for (;;) {
         const machine = await driver.describeMachine(req.machine);
-        if (!machine || machine.tasks.length === 0) return result;
+        if (!machine || machine.tasks.length === 0) {
+          log.info({ killed: result.killed.length }, 'hard drain: machine empty');
+          return result;
+        }
         heartbeat({ remaining: machine.tasks.length });
         await sleep(drainPollMs);
       }
@@ -74,10 +80,12 @@ export function createDriverActivities({ driver, drainPollMs = 500 }: ActivityDe
 
     async takeMachineDown(req: { machine: MachineId; idempotencyKey: string }): Promise<void> {
       await rejectedAsFinal(() => driver.downMachine(req.machine, req.idempotencyKey));
+      activityLogger(logger, req).info('machine shut down');
     },
 
     async bringMachineUp(req: { machine: MachineId; idempotencyKey: string }): Promise<void> {
       await rejectedAsFinal(() => driver.upMachine(req.machine, req.idempotencyKey));
+      activityLogger(logger, req).info('machine brought up');
     },
 
     // ---- agents (Mesos 1.9 agent draining) ----------------------------------------------------------------------
@@ -93,9 +101,14 @@ export function createDriverActivities({ driver, drainPollMs = 500 }: ActivityDe
       const volumes: Record<string, string[]> = {};
       for (const t of before?.tasks ?? []) volumes[t.taskId] = [...t.volumes];
       const described = { ...result, ...(before ? { machine: before.machine } : {}), volumes };
+      const log = activityLogger(logger, { agentId: req.agentId, ...(before ? { machine: before.machine } : {}) });
+      log.info({ killed: result.killed.length }, 'agent drain: tasks killed, waiting for the agent to empty');
       for (;;) {
         const agent = await driver.describeAgent(req.agentId);
-        if (!agent || agent.gone || agent.tasks.length === 0) return described;
+        if (!agent || agent.gone || agent.tasks.length === 0) {
+          log.info({ killed: result.killed.length }, 'agent drain: agent empty');
+          return described;
+        }
         heartbeat({ remaining: agent.tasks.length });
         await sleep(drainPollMs);
       }

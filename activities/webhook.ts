@@ -9,7 +9,9 @@ import { stringifyJson } from '../src/lib/json';
 import { unseal } from '../src/lib/sealed';
 import { signatureHeaders } from '../src/lib/signature';
 import type { MailboxEvent } from '../workflows/messages';
+import { webhookFailureOf, type WebhookFailure, type WebhookMetrics } from '../src/observability/metrics';
 import type { ActivityDeps } from './deps';
+import { activityLogger, SILENT } from './logging';
 
 export interface WebhookBatch {
   frameworkId: string;
@@ -46,10 +48,22 @@ interface Progress {
 const POST_TIMEOUT_MS = 10_000;
 const TEXT_LIMIT = 200;
 
-export function createWebhookActivities({ secretKey, fetch: fetchImpl = fetch }: ActivityDeps) {
+export function createWebhookActivities({ secretKey, fetch: fetchImpl = fetch, logger = SILENT, webhookMetrics = UNCOUNTED }: ActivityDeps) {
   return {
     async deliverWebhook(batch: WebhookBatch): Promise<WebhookOutcome> {
-      const secret = openSecret(secretKey, batch.sealedSecret);
+      // Never the URL (it may carry a token) nor headers (the signature): the framework and where it lives.
+      const log = activityLogger(logger, { frameworkId: batch.frameworkId }).child({ webhookHost: hostOf(batch.url) });
+      const failed = (reason: WebhookFailure, fields: Record<string, unknown>, message: string) => {
+        webhookMetrics.failed(batch.frameworkId, reason);
+        log.warn({ reason, ...fields }, message);
+      };
+      let secret: string;
+      try {
+        secret = openSecret(secretKey, batch.sealedSecret);
+      } catch (err) {
+        failed('secret-unavailable', { error: (err as Error).message }, 'webhook: the secret cannot be opened, nothing is sent');
+        throw err;
+      }
       const ctx = Context.current();
       const resumed = ctx.info.heartbeatDetails as Progress | undefined;
       const rejected = [...(resumed?.rejected ?? [])];
@@ -61,11 +75,21 @@ export function createWebhookActivities({ secretKey, fetch: fetchImpl = fetch }:
           [IDEMPOTENCY_HEADER]: `${batch.frameworkId}/${seq}/${part}`,
           [EVENT_ID_HEADER]: String(seq),
           ...signatureHeaders(secret, body),
+        }).catch((err: unknown) => {
+          if (err instanceof ApplicationFailure && err.type === 'WEBHOOK_UNAVAILABLE') {
+            const reason = err.details?.[0] === 'timeout' ? 'timeout' : 'network';
+            failed(reason, { seq, part, error: err.message }, 'webhook unreachable; retrying');
+          }
+          throw err;
         });
         if (!response.ok) {
           const text = (await response.text().catch(() => '')).slice(0, TEXT_LIMIT);
+          const retried = response.status < 400 || response.status >= 500 || response.status === 408 || response.status === 429;
+          failed(webhookFailureOf(response.status), { seq, part, status: response.status, final: !retried }, retried
+            ? 'webhook failed; retrying'
+            : 'webhook refused the event for good; skipped');
           // 4xx other than timeouts and throttling will not get better by retrying: record it and go on.
-          if (response.status < 400 || response.status >= 500 || response.status === 408 || response.status === 429) {
+          if (retried) {
             throw ApplicationFailure.retryable(
               `webhook of framework ${batch.frameworkId} answered ${response.status} to event ${seq}: ${text}`,
               'WEBHOOK_UNAVAILABLE',
@@ -73,6 +97,7 @@ export function createWebhookActivities({ secretKey, fetch: fetchImpl = fetch }:
           }
           rejected.push({ seq, part, status: response.status, text });
         } else {
+          webhookMetrics.delivered(batch.frameworkId);
           await response.body?.cancel(); // nothing to read; frees the connection
         }
         ctx.heartbeat({ seq, part, rejected: [...rejected] } satisfies Progress);
@@ -132,6 +157,17 @@ async function post(
     ctx.cancellationSignal.throwIfAborted(); // cancelled (the mailbox moves on): say so, not "unreachable"
     // The message names the framework and the failure, never the headers (they carry the signature).
     const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-    throw ApplicationFailure.retryable(`webhook unreachable: ${reason}`, 'WEBHOOK_UNAVAILABLE');
+    const timedOut = err instanceof Error && err.name === 'TimeoutError';
+    throw ApplicationFailure.retryable(`webhook unreachable: ${reason}`, 'WEBHOOK_UNAVAILABLE', timedOut ? 'timeout' : 'network');
+  }
+}
+
+const UNCOUNTED: WebhookMetrics = { delivered: () => undefined, failed: () => undefined };
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'unparsable URL';
   }
 }

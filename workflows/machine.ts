@@ -21,6 +21,7 @@ import { ANSWERS, answerValue, DEADLINE, MACHINE, MODE, WINDOW } from '../src/te
 import { CLUSTER_CALL, drainCall } from './activity-options';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
 import { ORDERED_NOTICES, REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
+import { observe } from './sinks';
 import {
   frameworkNotices,
   inverseOfferAnswers,
@@ -64,7 +65,11 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
 
   setHandler(machineView, () => m.view(Date.now()));
   setHandler(machineCommand, (cmd) => m.command(cmd, Date.now()));
-  setHandler(inverseOfferAnswers, (answers) => m.recordAnswers(answers));
+  setHandler(inverseOfferAnswers, (answers) => {
+    const before = observe.answeredBefore(m);
+    m.recordAnswers(answers);
+    observe.answers(m, before);
+  });
 
   /** The scheduler API's path (patched): on its first use, the open offers sent the old way go to the mailboxes. */
   const schedulerApi = (): boolean => {
@@ -156,6 +161,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     await Promise.all(sent.map((p) => p.catch(() => undefined)));
   };
 
+  if (!input.resume) observe.draining(m);
   // After continue-as-new, notices the previous run had not delivered go out again under the same keys.
   m.deliveries.forEach(deliver);
   await report();
@@ -204,6 +210,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     }
     if (step === 'cancel') {
       m.cancelDrain(Date.now()).forEach(deliver);
+      observe.up(m);
       await report();
       return;
     }
@@ -224,6 +231,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       m.budgetsUnreachable(Date.now()); // no registry: no framework ever subscribed, so there is no budget
     }
     m.startHardDrain(Date.now()).forEach(deliver);
+    observe.hardDrainStarted(m);
     await report();
   }
 
@@ -242,6 +250,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       ]);
     }
     m.markDown(killed, Date.now());
+    observe.down(m);
     if (schedulerApi()) m.killedNotices().forEach(deliver);
     await report();
   }
@@ -264,6 +273,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       ]);
     }
     m.markUp(Date.now(), why);
+    observe.up(m);
     if (schedulerApi()) m.upNotices().forEach(deliver);
     await report();
   }

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import express from 'express';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { FrameworkService } from '../service/frameworks';
 import type { AgentService } from '../service/agents';
 import type { MachineService } from '../service/machines';
@@ -19,6 +20,8 @@ import { mesosErrors } from './mesos/http';
 import { operatorApiRoutes } from './mesos/operator-v1';
 import { MesosOperations, mesosRoutes } from './mesos/routes';
 import { openApiRoutes } from './openapi/routes';
+import { requestLog } from '../observability/request-log';
+import { metricsRoutes } from './metrics';
 
 export interface AppDeps {
   client: Client;
@@ -32,12 +35,16 @@ export interface AppDeps {
   security: Security;
   /** The open event streams, for the process to end them on shutdown; the app makes its own when not given. */
   streams?: EventStreams;
+  /** Served on GET /metrics (open, as /healthz: it holds counts and framework ids, never a secret); none: no route. */
+  metrics?: Registry;
 }
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const guard = new Guard(deps.security);
+  app.use(requestLog({ logger: deps.logger, principal: (req) => guard.principal(req) }));
+  if (deps.metrics) app.use(metricsRoutes(deps.metrics));
   app.use(openApiRoutes());
   // Mesos' endpoints first: they read their bodies themselves and answer in Mesos' own form.
   const mesos = new MesosOperations(deps.maintenance, guard);
@@ -56,3 +63,4 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(jsonErrors(deps.logger));
   return app;
 }
+

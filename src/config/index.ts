@@ -92,6 +92,8 @@ export const Env = z.object({
     .describe(
       '32 bytes (64 hex digits or base64) sealing webhook secrets; API and workers need the same; unset: frameworks cannot subscribe a webhook',
     ),
+  METRICS_PORT: port(9464).describe("the worker's /metrics and /healthz port; 0: no such server"),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1').describe("the worker's metrics address (0.0.0.0 in a container)"),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('the log level'),
 });
 
@@ -141,6 +143,11 @@ export interface Config {
    */
   secretKey?: Buffer;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+  /**
+   * Where a worker serves /metrics and /healthz (the API serves /metrics on its own port). Port 0: no such server,
+   * for a worker that is watched some other way.
+   */
+  metrics: { host: string; port: number };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -177,5 +184,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mesosPolicy: e.MAINT_MESOS_POLICY,
     ...(e.MAINT_SECRET_KEY ? { secretKey: e.MAINT_SECRET_KEY } : {}),
     logLevel: e.LOG_LEVEL,
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
   });
 }

@@ -1,7 +1,12 @@
-// The worker: maint's workflows and activities on one task queue.
+// The worker: maint's workflows and activities on one task queue, with the sinks that carry workflows' events to the
+// worker's metrics and logs.
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import pino, { type Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { createActivities, type ActivityDeps } from '../../activities';
+import { WorkerMetrics } from '../observability/metrics';
+import { maintenanceSinks } from '../observability/sinks';
 
 /** The workflow bundle's entry; the SDK bundles it (webpack + swc) whether it is .ts (tests) or .js (dist). */
 export const WORKFLOWS_PATH = path.resolve(__dirname, '..', '..', 'workflows');
@@ -11,17 +16,35 @@ export interface WorkerSetup {
   namespace: string;
   taskQueue: string;
   activities: ActivityDeps;
+  /**
+   * Where workflows' and activities' events are counted and logged. Default: a registry nobody reads and no logs
+   * (tests); the sinks are registered either way, so workflows never call a missing one.
+   */
+  observability?: { metrics: WorkerMetrics; logger: Logger };
   /** Extra options, e.g. a pre-built bundle in tests. */
   options?: Partial<WorkerOptions>;
 }
 
+/** Counts into a registry nobody reads and logs nothing: for tests and replays, which must still register the sinks. */
+export function quietObservability(): { metrics: WorkerMetrics; logger: Logger } {
+  return { metrics: new WorkerMetrics(new Registry()), logger: pino({ level: 'silent' }) };
+}
+
+/** The sinks workflows call, for `Worker.runReplayHistory` (never called there, but a missing one is logged as an error). */
+export function quietSinks() {
+  const { metrics, logger } = quietObservability();
+  return maintenanceSinks(metrics, logger);
+}
+
 export async function createWorker(setup: WorkerSetup): Promise<Worker> {
+  const { metrics, logger } = setup.observability ?? quietObservability();
   return Worker.create({
     connection: setup.connection,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
     ...(setup.options?.workflowBundle ? {} : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(setup.activities),
+    activities: createActivities({ logger, webhookMetrics: metrics, ...setup.activities }),
+    sinks: maintenanceSinks(metrics, logger),
     // Activities end by themselves when their work is done; give a running hard drain time to report.
     shutdownGraceTime: '5s',
     ...setup.options,

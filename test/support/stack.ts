@@ -28,13 +28,15 @@ export class Stack {
     readonly env: NodeJS.ProcessEnv,
     readonly apiUrl: string,
     readonly simUrl: string,
+    /** The worker's /metrics and /healthz (METRICS_PORT: each stack its own, so that files run side by side). */
+    readonly workerMetricsUrl: string,
   ) {
     this.logDir = path.join(process.env.MAINT_TEST_DIR ?? path.join(projectRoot(), 'test-output'), String(env.MAINT_INSTANCE));
     mkdirSync(this.logDir, { recursive: true });
   }
 
   static async start(options: StackOptions = {}): Promise<Stack> {
-    const [apiPort, simPort] = [await freePort(), await freePort()];
+    const [apiPort, simPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
     const id = randomUUID().slice(0, 8);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -48,10 +50,11 @@ export class Stack {
       MAINT_CHECK_INTERVAL: options.checkInterval ?? '1s',
       LOG_LEVEL: 'info',
       MAINT_SECRET_KEY: randomBytes(32).toString('hex'),
+      METRICS_PORT: String(metricsPort),
       ...options.env,
     };
     if (!env.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is not set: run integration tests through jest (globalSetup)');
-    const stack = new Stack(env, `http://127.0.0.1:${apiPort}`, `http://127.0.0.1:${simPort}`);
+    const stack = new Stack(env, `http://127.0.0.1:${apiPort}`, `http://127.0.0.1:${simPort}`, `http://127.0.0.1:${env.METRICS_PORT}`);
     stack.spawn('sim');
     stack.spawn('worker');
     stack.spawn('api');

@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { createApp, type AppDeps } from '../../src/api/app';
 import { openApiDocument } from '../../src/api/openapi/document';
 import { messageSchema } from '../../src/api/openapi/proto-schema';
@@ -45,6 +46,7 @@ const deps: AppDeps = {
   agents: unused,
   logger: pino({ level: 'silent' }),
   security: {},
+  metrics: new Registry(),
 };
 
 type Doc = {
@@ -175,9 +177,9 @@ describe('the document is well-formed OpenAPI 3.1', () => {
     for (const schema of schemas) expect(() => compile(schema)).not.toThrow();
   });
 
-  test('operator endpoints declare Basic authentication and a 401; /healthz and /openapi.json are open', () => {
+  test('operator endpoints declare Basic authentication and a 401; /healthz, /metrics and /openapi.json are open', () => {
     for (const { name, path, op } of operations) {
-      if (path === '/healthz' || path === '/openapi.json') {
+      if (path === '/healthz' || path === '/metrics' || path === '/openapi.json') {
         expect({ name, security: op.security }).toEqual({ name, security: [] });
       } else {
         expect({ name, security: op.security }).toEqual({ name, security: [{ basicAuth: [] }] });

@@ -84,7 +84,7 @@ function registerPaths(registry: OpenAPIRegistry): void {
     type: 'http',
     scheme: 'basic',
     description:
-      "Mesos' credentials file (MAINT_CREDENTIALS): every endpoint but /healthz and /openapi.json requires it when set",
+      "Mesos' credentials file (MAINT_CREDENTIALS): every endpoint but /healthz, /metrics and /openapi.json requires it when set",
   });
 
   // ---- native: windows, machines, frameworks ----
@@ -279,6 +279,16 @@ function registerPaths(registry: OpenAPIRegistry): void {
       200: { description: 'healthy', ...json(HealthSchema) },
       503: { description: 'Temporal unreachable or no worker polling', ...json(HealthSchema) },
       ...jsonErrors(400, 413, 415),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    tags: ['operations'],
+    summary: "Prometheus metrics: the fleet's machines per mode and open inverse offers, read from Temporal (docs/operations.md)",
+    security: [],
+    responses: {
+      200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } },
     },
   });
   registry.registerPath({
