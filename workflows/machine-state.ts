@@ -12,7 +12,7 @@ import type {
   Unavailability,
 } from '../src/domain/window';
 import type { Policy } from '../src/domain/policy';
-import { formatDuration } from '../src/domain/time';
+import { formatDuration, formatDurationShort } from '../src/domain/time';
 import { machineDetails } from './summaries';
 import type { MachineTask, MachineTasks } from '../activities/driver';
 import type { DeliveryOutcome } from '../activities/notify';
@@ -661,7 +661,7 @@ export class MachineState {
         const parts =
           s.policy.escalation === 'none' && nowMs >= s.deadlineMs
             ? ['an operator to bring it down (escalation none: nothing happens at the deadline, as in Mesos)']
-            : [`deadline ${iso(s.deadlineMs)} (in ${formatDuration(Math.max(0, s.deadlineMs - nowMs))})`];
+            : [`deadline ${iso(s.deadlineMs)} (in ${formatDurationShort(Math.max(0, s.deadlineMs - nowMs))})`];
         if (s.remaining.length) parts.unshift(`${s.remaining.length} tasks to leave`);
         if (unanswered.length) parts.push(`answers from ${unanswered.join(', ')}`);
         return parts.join('; ');

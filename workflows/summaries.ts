@@ -15,11 +15,19 @@ export function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** A markdown table of at most `max` rows, then a line saying how many were left out. */
-export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[], max = MAX_DETAIL_ROWS): string {
+/**
+ * A markdown table of at most `max` rows, then a line saying how many were left out. Columns named in `centered` are
+ * centred: the UI renders tables without cell padding, and a number next to a date would read as one.
+ */
+export function markdownTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  { max = MAX_DETAIL_ROWS, centered = [] }: { max?: number; centered?: readonly string[] } = {},
+): string {
   // An empty cell is "| |", as maint's details always wrote it.
   const line = (cells: readonly string[]) => `|${cells.map((c) => (c ? ` ${cell(c)} ` : ' ')).join('|')}|`;
-  const out = [line(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.slice(0, max).map(line)];
+  const rule = `|${headers.map((h) => (centered.includes(h) ? ':---:' : '---')).join('|')}|`;
+  const out = [line(headers), rule, ...rows.slice(0, max).map(line)];
   if (rows.length > max) out.push('', `… and ${rows.length - max} more`);
   return out.join('\n');
 }
@@ -158,7 +166,9 @@ export function windowDetails(w: WindowDetailsInput, nowMs: number): string {
   }
   const rows = [...active, ...over].slice(0, MAX_DETAIL_ROWS);
   const pacing = w.maxParallel === undefined ? '' : ` · at most ${w.maxParallel} down at once`;
-  const table = markdownTable(['machine', 'mode', 'phase', 'tasks remaining', 'deadline', 'waiting on'], rows);
+  const table = markdownTable(['machine', 'mode', 'phase', 'tasks remaining', 'deadline', 'waiting on'], rows, {
+    centered: ['tasks remaining'],
+  });
   const more = total > rows.length ? `\n\n… and ${total - rows.length} more` : '';
   return [
     `**window ${w.id}** is **${w.state}**: ${count(total, 'machine')}, ${modes.DRAINING} DRAINING, ${modes.DOWN} DOWN, ${modes.UP} UP`,
@@ -246,7 +256,9 @@ export function machineDetails(m: MachineDetailsInput, nowMs: number): string {
     '',
     `Deadline: ${iso(m.deadlineMs)} · tasks remaining: ${tasks} · killed: ${m.killed.length}${up}`,
     '',
-    rows.length ? markdownTable(['framework', 'answer', 'at', 'tasks here', 'killed'], rows) : 'No framework has tasks here.',
+    rows.length
+      ? markdownTable(['framework', 'answer', 'at', 'tasks here', 'killed'], rows, { centered: ['tasks here', 'killed'] })
+      : 'No framework has tasks here.',
     '',
     `Updated ${formatUtcClock(nowMs, nowMs)}`,
   ].join('\n');
@@ -289,7 +301,9 @@ export function scheduleDetails(s: ScheduleDetailsInput, nowMs: number): string 
     `**maintenance schedule**: ${count(windows, 'window')} open, ${modes.DRAINING} machines DRAINING, ${modes.DOWN} DOWN`,
     '',
     ...(s.outbox ? [`Still to carry out: ${count(s.outbox, 'window start or command', 'window starts and commands')}`, ''] : []),
-    (rows.length ? markdownTable(['window', 'machines', 'DRAINING', 'DOWN'], rows) : 'No window is open.') + more,
+    (rows.length
+      ? markdownTable(['window', 'machines', 'DRAINING', 'DOWN'], rows, { centered: ['machines', 'DRAINING', 'DOWN'] })
+      : 'No window is open.') + more,
     '',
     `Updated ${formatUtcClock(nowMs, nowMs)}`,
   ].join('\n');

@@ -100,6 +100,7 @@ describe('markdownTable', () => {
     expect(markdownTable(['a', 'b'], [['x | y', 'two\nlines'], ['', 'z']])).toBe(
       ['| a | b |', '|---|---|', '| x \\| y | two lines |', '| | z |'].join('\n'),
     );
+    expect(markdownTable(['a', 'n'], [['x', '1']], { centered: ['n'] })).toContain('|---|:---:|');
   });
 
   test('capped, with how many were left out', () => {
@@ -187,7 +188,7 @@ describe('machineDetails', () => {
     expect(text).toContain('**sim-07 (192.0.2.7)** is **DRAINING** (draining) in window w-3');
     expect(text).toContain('Waiting on: 3 tasks to leave; deadline …');
     expect(text).toContain('Deadline: 2026-11-26T14:00:00.000Z · tasks remaining: 3 · killed: 0');
-    expect(text).toContain('| framework | answer | at | tasks here | killed |');
+    expect(text).toContain('| framework | answer | at | tasks here | killed |\n|---|---|---|:---:|:---:|');
     expect(text).toContain('| mover | ACCEPT | 2026-11-26T13:10:00.000Z | 1 | 0 |');
     expect(text).toContain('| decliner | DECLINE, plan WAIT | 2026-11-26T13:11:00.000Z | 1 | 0 |');
     expect(text).toContain('| silent | no answer yet | | 1 | 0 |');
