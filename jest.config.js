@@ -1,6 +1,7 @@
 // One project per kind of test, so each brings up only what it needs:
 // unit (no server), workflow (time-skipping test server, one per file), integration (one dev server for the run,
-// real processes over HTTP), replay (recorded histories, no server).
+// real processes over HTTP), replay (recorded histories, no server), browser (its own dev server with the Web UI, real
+// processes, Debian's Chromium through playwright-core).
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
 const common = { testEnvironment: 'node', transform, slowTestThreshold: 30 };
 
@@ -17,5 +18,6 @@ module.exports = {
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
     { ...common, displayName: 'replay', testMatch: ['<rootDir>/test/replay/**/*.test.ts'] },
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
   ],
 };

@@ -21,6 +21,7 @@ import type { FrameworkNotice } from '../src/domain/framework';
 import { WorkflowIds } from '../src/temporal/ids';
 import { CLUSTER_CALL, drainCall } from './activity-options';
 import { SCHEDULER_API } from './patches';
+import { agentDrainSummary } from './summaries';
 import { agentView, deactivateAgent, drainAgent, frameworkNotices, reactivateAgent, type AgentInput } from './messages';
 
 const cluster = proxyActivities<Activities>(CLUSTER_CALL);
@@ -123,15 +124,10 @@ export async function agentWorkflow(input: AgentInput): Promise<AgentMaintenance
     if (requested > done) {
       const round = requested;
       const config = a.drain!.config;
+      const maxGracePeriodMs = config.maxGracePeriodNs === undefined ? undefined : nanosToGraceMs(config.maxGracePeriodNs);
       const killed = await drain.drainAgent.executeWithOptions(
-        { summary: `drain ${input.agentId}: kill its tasks, wait until none is left` },
-        [
-          {
-            agentId: input.agentId,
-            maxGracePeriodMs: config.maxGracePeriodNs === undefined ? undefined : nanosToGraceMs(config.maxGracePeriodNs),
-            idempotencyKey: key('drain'),
-          },
-        ],
+        { summary: agentDrainSummary(input.agentId, maxGracePeriodMs, config.markGone) },
+        [{ agentId: input.agentId, maxGracePeriodMs, idempotencyKey: key('drain') }],
       );
       if (patched(SCHEDULER_API)) await tellFrameworks(killed, config.markGone);
       done = round;

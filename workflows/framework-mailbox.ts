@@ -528,7 +528,9 @@ export async function frameworkMailboxWorkflow(input: MailboxInput): Promise<voi
         // secret sealed with another key): say so, and try again later or as soon as the subscription changes.
         box.webhookFailed(failureText(err));
         refresh();
-        await condition(() => stopping || generation !== started, FAILED_WEBHOOK_PAUSE);
+        await condition(() => stopping || generation !== started, FAILED_WEBHOOK_PAUSE, {
+          summary: `webhook of ${input.frameworkId} failed for good: try again in ${FAILED_WEBHOOK_PAUSE}, or when it subscribes again`,
+        });
       }
       refresh();
     }

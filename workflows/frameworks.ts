@@ -8,6 +8,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   patched,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -15,9 +16,11 @@ import { admit, budgetUses, type Budgets } from '../src/domain/budgets';
 import { coveredBy } from '../src/domain/placement';
 import { packMachines, unpackMachines, type PackedMachines } from '../src/domain/packed-machines';
 import { ErrorCode } from '../src/domain/errors';
+import { formatDurationShort } from '../src/domain/time';
 import type { FrameworkSubscription, MachineUnavailability } from '../src/domain/framework';
 import { DEFAULT_INSTANCE, WorkflowIds } from '../src/temporal/ids';
 import { SCHEDULER_API } from './patches';
+import { coalesced, count, registryDetails } from './summaries';
 import {
   budgetsView,
   frameworkNotices,
@@ -120,6 +123,17 @@ export async function frameworksWorkflow(input: FrameworksInput): Promise<void> 
     if (granted.length + queue.length !== before) examine();
   };
 
+  // Every handler changes what the details show; they are rendered once per activation.
+  const refreshDetails = coalesced(() =>
+    setCurrentDetails(
+      registryDetails(
+        { frameworks: frameworks.values(), machinesInMaintenance: machines.size, granted: granted.length, waiting: queue.length },
+        Date.now(),
+      ),
+    ),
+  );
+  refreshDetails();
+
   setHandler(frameworksView, () => [...frameworks.values()]);
   setHandler(unavailabilityView, (filter) => {
     const all = [...machines.values()];
@@ -139,6 +153,7 @@ export async function frameworksWorkflow(input: FrameworksInput): Promise<void> 
     (req) => {
       const subscription: FrameworkSubscription = { ...req, subscribedAtMs: Date.now() };
       frameworks.set(req.frameworkId, subscription);
+      refreshDetails();
       if (patched(SCHEDULER_API)) {
         // The API configured its mailbox first: it learns every machine in maintenance now, changes after.
         snapshots.add(req.frameworkId);
@@ -156,6 +171,7 @@ export async function frameworksWorkflow(input: FrameworksInput): Promise<void> 
       frameworks.delete(frameworkId);
       snapshots.delete(frameworkId);
       examine();
+      refreshDetails();
     },
     { validator: ({ frameworkId, principal }) => ownedBy(frameworkId, principal) },
   );
@@ -164,6 +180,7 @@ export async function frameworksWorkflow(input: FrameworksInput): Promise<void> 
     if (u.unavailability === undefined) machines.delete(u.key);
     else machines.set(u.key, u);
     changes.set(u.key, u);
+    refreshDetails();
     // UP again: whatever it held is free, even if its release is lost (e.g. its workflow was terminated by hand).
     if (u.mode === 'UP') release(u.key);
   });
@@ -179,9 +196,13 @@ export async function frameworksWorkflow(input: FrameworksInput): Promise<void> 
     if (queued) queued.request = request; // keeps its place
     else queue.push({ request });
     examine();
+    refreshDetails();
   });
 
-  setHandler(releaseDisruption, ({ machineKey }) => release(machineKey));
+  setHandler(releaseDisruption, ({ machineKey }) => {
+    release(machineKey);
+    refreshDetails();
+  });
 
   function ownedBy(frameworkId: string, principal: string | undefined): void {
     const existing = frameworks.get(frameworkId);
@@ -251,7 +272,10 @@ export async function frameworksWorkflow(input: FrameworksInput): Promise<void> 
       continue;
     }
     if (fanOutInMs === undefined) await condition(() => urgent() || changes.size > 0 || tooLong());
-    else await condition(() => urgent() || tooLong(), fanOutInMs);
+    else {
+      const summary = `tell every framework of ${count(changes.size, 'machine change')} in ${formatDurationShort(fanOutInMs)} (batched)`;
+      await condition(() => urgent() || tooLong(), fanOutInMs, { summary });
+    }
   }
   await condition(allHandlersFinished);
   await continueAsNew<typeof frameworksWorkflow>({

@@ -12,7 +12,8 @@ import type {
   Unavailability,
 } from '../src/domain/window';
 import type { Policy } from '../src/domain/policy';
-import { formatDuration } from '../src/domain/time';
+import { formatDuration, formatDurationShort } from '../src/domain/time';
+import { machineDetails } from './summaries';
 import type { MachineTask, MachineTasks } from '../activities/driver';
 import type { DeliveryOutcome } from '../activities/notify';
 import type { InverseOfferAnswers, MachineCommand, MachineInput } from './messages';
@@ -660,7 +661,7 @@ export class MachineState {
         const parts =
           s.policy.escalation === 'none' && nowMs >= s.deadlineMs
             ? ['an operator to bring it down (escalation none: nothing happens at the deadline, as in Mesos)']
-            : [`deadline ${iso(s.deadlineMs)} (in ${formatDuration(Math.max(0, s.deadlineMs - nowMs))})`];
+            : [`deadline ${iso(s.deadlineMs)} (in ${formatDurationShort(Math.max(0, s.deadlineMs - nowMs))})`];
         if (s.remaining.length) parts.unshift(`${s.remaining.length} tasks to leave`);
         if (unanswered.length) parts.push(`answers from ${unanswered.join(', ')}`);
         return parts.join('; ');
@@ -702,22 +703,33 @@ export class MachineState {
   /** Markdown for the Temporal UI's current details. */
   details(nowMs: number): string {
     const s = this.s;
-    const rows = s.answers.map((a) => {
-      const plan = !a.late && this.planOf(a.frameworkId) === 'WAIT' ? ', plan WAIT' : '';
-      return `| ${a.frameworkId} | ${a.answer}${a.late ? ' (late)' : ''}${plan} | ${iso(a.atMs)} |`;
-    });
-    for (const o of s.offers) rows.push(`| ${o.frameworkId} | no answer yet | |`);
-    return [
-      `**${machineLabel(s.machine)}** is **${s.mode}** (${s.phase}) in window ${s.windowId}`,
-      '',
-      `Waiting on: ${this.waitingOn(nowMs)}`,
-      '',
-      `Deadline: ${iso(s.deadlineMs)} · tasks remaining: ${s.remaining.length} · killed: ${s.killed.length}`,
-      '',
-      '| framework | answer | at |',
-      '|---|---|---|',
-      ...rows,
-    ].join('\n');
+    return machineDetails(
+      {
+        label: machineLabel(s.machine),
+        mode: s.mode,
+        phase: s.phase,
+        windowId: s.windowId,
+        deadlineMs: s.deadlineMs,
+        upAtMs: s.upAtMs,
+        waitingOn: this.waitingOn(nowMs),
+        remaining: s.remaining,
+        killed: s.killed,
+        answers: s.answers.map((a) => ({
+          ...a,
+          ...(!a.late && this.planOf(a.frameworkId) === 'WAIT' ? { plan: 'WAIT' } : {}),
+        })),
+        openOffers: s.offers,
+        // Snapshots from before the scheduler API have no `looked`: they had looked once they have an agent or tasks.
+        looked: s.looked ?? (s.agentId !== undefined || s.remaining.length > 0 || s.phase !== 'draining'),
+      },
+      nowMs,
+    );
+  }
+
+  /** Tasks on the machine at the last look; undefined before the first look. */
+  get tasksAtLastLook(): number | undefined {
+    const s = this.s;
+    return s.looked || s.agentId !== undefined || s.remaining.length > 0 ? s.remaining.length : undefined;
   }
 }
 

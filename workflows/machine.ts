@@ -19,6 +19,7 @@ import type { MachineView } from '../src/domain/window';
 import { WorkflowIds } from '../src/temporal/ids';
 import { ANSWERS, answerValue, DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
 import { CLUSTER_CALL, drainCall } from './activity-options';
+import { drainWaitSummary, hardDrainSummary, lastNoticesSummary, lookSummary, upTimerSummary } from './summaries';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
 import { ORDERED_NOTICES, REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
 import { observe } from './sinks';
@@ -156,7 +157,15 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     }
     // Window and schedule only mirror progress; a machine goes on even if their workflows were terminated by hand.
     reportedPhase = m.phase;
-    sent.push(window.signal(machineProgress, { machineKey: m.key, mode: m.mode, phase: m.phase }));
+    const remaining = m.tasksAtLastLook;
+    const progress = {
+      machineKey: m.key,
+      mode: m.mode,
+      phase: m.phase,
+      ...(remaining === undefined ? {} : { remaining }),
+      ...(m.upAtMs === undefined ? {} : { upAtMs: m.upAtMs }),
+    };
+    sent.push(window.signal(machineProgress, progress));
     if (schedulerApi()) sent.push(...tellRegistry());
     await Promise.all(sent.map((p) => p.catch(() => undefined)));
   };
@@ -171,7 +180,9 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     if (info.continueAsNewSuggested || info.historyLength > (input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS)) {
       // Notices still being delivered are re-sent by the next run under the same keys; give them a moment first so
       // the common case leaves no activity behind.
-      if (inFlight > 0) await condition(() => inFlight === 0, FINAL_DELIVERY_WAIT_MS);
+      if (inFlight > 0) {
+        await condition(() => inFlight === 0, FINAL_DELIVERY_WAIT_MS, { summary: lastNoticesSummary(label, FINAL_DELIVERY_WAIT_MS) });
+      }
       await condition(allHandlersFinished);
       return continueAsNew<typeof machineWorkflow>({ ...input, resume: m.snapshot() });
     }
@@ -181,7 +192,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   }
 
   // Let the last rescinds reach the frameworks, then free the machine for its next window.
-  await condition(() => inFlight === 0, FINAL_DELIVERY_WAIT_MS);
+  await condition(() => inFlight === 0, FINAL_DELIVERY_WAIT_MS, { summary: lastNoticesSummary(label, FINAL_DELIVERY_WAIT_MS) });
   await getExternalWorkflowHandle(ids.schedule)
     .signal(machineReleased, { windowId: m.windowId, machineKey: m.key })
     .catch(() => undefined);
@@ -189,8 +200,12 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
 
   async function drainStep(): Promise<void> {
     m.wake = false; // anything arriving while we look wakes the next wait at once
-    const seen = await cluster.inspectMachine.executeWithOptions({ summary: `look at ${label}` }, [m.machine]);
+    const seen = await cluster.inspectMachine.executeWithOptions(
+      { summary: lookSummary(label, m.phase, m.tasksAtLastLook) },
+      [m.machine],
+    );
     m.observe(seen, Date.now(), () => ids.offer(ids.machine(m.machine), uuid4())).forEach(deliver);
+    setCurrentDetails(m.details(Date.now())); // tasks remaining change at every look, reports only at phase changes
     // Answers changed: Mesos' maintenance status reads them from the search attribute. A command changed the phase
     // (an extension put a machine waiting for the budgets back to draining): the window frees its slot.
     if (JSON.stringify(m.answers) !== reportedAnswers && patched(REPORTS_FOR_MESOS)) await report();
@@ -202,10 +217,15 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       const untilDeadline = m.deadlineMs - now;
       let timeout =
         m.phase === 'draining' && untilDeadline > 0 ? Math.min(untilDeadline, input.checkIntervalMs) : input.checkIntervalMs;
+      let why: Parameters<typeof drainWaitSummary>[2] =
+        m.phase === 'draining' && timeout === untilDeadline ? { kind: 'deadline', atMs: m.deadlineMs } : { kind: 'look', inMs: timeout };
       // A refuse filter that ends sooner: the framework gets its fresh inverse offer then, not at the next look.
       const nextOffer = m.nextOfferAtMs(now);
-      if (nextOffer !== undefined) timeout = Math.min(timeout, Math.max(nextOffer - now, 1));
-      await condition(() => m.wake, timeout);
+      if (nextOffer !== undefined && Math.max(nextOffer - now, 1) < timeout) {
+        timeout = Math.max(nextOffer - now, 1);
+        why = { kind: 'refuse-filter', atMs: nextOffer };
+      }
+      await condition(() => m.wake, timeout, { summary: drainWaitSummary(label, m.phase, why, now) });
       return; // look at the machine again before deciding
     }
     if (step === 'cancel') {
@@ -241,11 +261,11 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     if (m.known) {
       const grace = m.policy.maxGracePeriodMs;
       const result = await drain.hardDrain.executeWithOptions(
-        { summary: `hard drain ${label}: kill what is left${grace === undefined ? '' : `, grace ≤ ${grace} ms`}` },
+        { summary: hardDrainSummary(label, m.tasksAtLastLook ?? 0, grace) },
         [{ machine: m.machine, maxGracePeriodMs: grace, idempotencyKey: `${key}/hard-drain` }],
       );
       killed = result.killed.map(({ taskId, frameworkId }) => ({ taskId, frameworkId }));
-      await cluster.takeMachineDown.executeWithOptions({ summary: `shut ${label} down` }, [
+      await cluster.takeMachineDown.executeWithOptions({ summary: `shut ${label} down (window ${m.windowId})` }, [
         { machine: m.machine, idempotencyKey: `${key}/down` },
       ]);
     }
@@ -263,12 +283,12 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       const woke =
         upAt === undefined
           ? await condition(() => m.wake).then(() => true)
-          : await condition(() => m.wake, Math.max(upAt - Date.now(), 1));
+          : await condition(() => m.wake, Math.max(upAt - Date.now(), 1), { summary: upTimerSummary(label, upAt, Date.now()) });
       if (woke && !m.requests.up) return; // woken by something else, e.g. a cancel that cleared the auto-up
       if (!woke) why = 'unavailability ended';
     }
     if (m.known) {
-      await cluster.bringMachineUp.executeWithOptions({ summary: `bring ${label} up` }, [
+      await cluster.bringMachineUp.executeWithOptions({ summary: `bring ${label} up (${why})` }, [
         { machine: m.machine, idempotencyKey: `${m.windowId}/${m.key}/up` },
       ]);
     }

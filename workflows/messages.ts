@@ -95,6 +95,10 @@ export interface MachineProgress {
   machineKey: string;
   mode: MachineMode;
   phase: MachinePhase;
+  /** For the window's current details only: tasks at the machine's last look (absent before it looked). */
+  remaining?: number;
+  /** For the window's current details only: when the machine comes back UP by itself. */
+  upAtMs?: number;
 }
 
 /** Commands the schedule sends a window's machines (Mesos endpoints); the window forwards them once started. */

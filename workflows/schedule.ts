@@ -14,6 +14,7 @@ import {
   getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
+  setCurrentDetails,
   setHandler,
   startChild,
   workflowInfo,
@@ -48,6 +49,7 @@ import {
   type PostedSchedule,
   type ScheduledWindow,
 } from './messages';
+import { coalesced, scheduleDetails, windowWorkflowSummary } from './summaries';
 import { windowWorkflow, type WindowSettings } from './window';
 
 export interface ScheduleSettings extends WindowSettings {
@@ -122,6 +124,21 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
     if (seen.size > MAX_SEEN) seen.delete(seen.keys().next().value!);
   };
 
+  // Every handler changes what the details show; they are rendered once per activation.
+  const refreshDetails = coalesced(() =>
+    setCurrentDetails(
+      scheduleDetails(
+        {
+          windows: [...windows.values()].map((w) => ({ id: w.id, machines: w.machines.length })),
+          entries: entries.values(),
+          outbox: outbox.length,
+        },
+        Date.now(),
+      ),
+    ),
+  );
+  refreshDetails();
+
   setHandler(scheduleView, () => ({ windows: [...windows.values()] }));
   setHandler(mesosScheduleView, () => {
     const down: string[] = [];
@@ -161,7 +178,10 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
           workflowId: ids.window(id),
           args: [{ spec, settings: input.settings }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
-          staticSummary: `window ${id}: ${req.machines.length} machines, deadline ${new Date(req.deadlineMs).toISOString()}`,
+          staticSummary: windowWorkflowSummary(
+            { id, machines: req.machines.length, deadlineMs: req.deadlineMs, upAfterMs: req.unavailability.durationMs },
+            Date.now(),
+          ),
         });
       } catch (err) {
         // All or nothing: a window that could not start reserves nothing.
@@ -176,6 +196,7 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
           nonRetryable: true,
         });
       }
+      refreshDetails();
       return spec;
     },
     {
@@ -263,6 +284,7 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
         }
       }
       slots = req.windows.map((w) => ({ machines: w.machines, unavailability: w.unavailability }));
+      refreshDetails();
     },
     {
       validator: (req: PostedSchedule) => {
@@ -309,6 +331,7 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
         entry.mode = 'DOWN';
         outbox.push({ kind: 'command', windowId: entry.windowId, machineKey: key, command: { type: 'down' } });
       }
+      refreshDetails();
     },
     { validator: (req) => checkMachines(req, 'DRAINING', 'down') },
   );
@@ -322,6 +345,7 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
         leave(key, entry);
         outbox.push({ kind: 'command', windowId: entry.windowId, machineKey: key, command: { type: 'up' } });
       }
+      refreshDetails();
     },
     { validator: (req) => checkMachines(req, 'DOWN', 'up') },
   );
@@ -329,6 +353,7 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
   // ---- what machines report --------------------------------------------------------------------------------------
 
   setHandler(machineModeChanged, ({ windowId, machineKey: key, mode, machine, unavailability }) => {
+    refreshDetails();
     const entry = entries.get(key);
     if (entry?.windowId === windowId) {
       if (mode === 'DOWN') entry.mode = 'DOWN';
@@ -346,6 +371,7 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
   });
 
   setHandler(machineReleased, ({ windowId, machineKey: key }) => {
+    refreshDetails();
     if (reservedBy.get(key) === windowId) reservedBy.delete(key);
     if (leftOut.get(key) === windowId) leftOut.delete(key);
     const entry = entries.get(key);
@@ -364,7 +390,16 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
         workflowId: ids.window(spec.id),
         args: [{ spec, settings: input.settings }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
-        staticSummary: `window ${spec.id} (Mesos schedule): ${spec.machines.length} machines`,
+        staticSummary: windowWorkflowSummary(
+          {
+            id: spec.id,
+            origin: 'mesos',
+            machines: spec.machines.length,
+            deadlineMs: spec.deadlineMs,
+            upAfterMs: spec.unavailability.durationMs,
+          },
+          Date.now(),
+        ),
       });
     } catch (err) {
       // Cannot happen short of a bug (window ids are never reused); the machines go back to UP rather than sit
@@ -406,6 +441,7 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
     await condition(() => outbox.length > 0 || historyFull());
     if (outbox.length === 0) break;
     await carryOut(outbox.splice(0, OUTBOX_BATCH));
+    refreshDetails();
   }
   await condition(allHandlersFinished);
   // Slots keep only the machines still in them.

@@ -5,6 +5,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  setCurrentDetails,
   setHandler,
   sleep,
   startChild,
@@ -14,9 +15,10 @@ import { ErrorCode } from '../src/domain/errors';
 import { machineJson, machineKey, machineLabel, type MachineId } from '../src/domain/machine';
 import type { MachineMode, MachinePhase, WindowSpec, WindowState, WindowView } from '../src/domain/window';
 import { WorkflowIds } from '../src/temporal/ids';
-import { isRepresentableInstant } from '../src/domain/time';
+import { formatDurationShort, isRepresentableInstant } from '../src/domain/time';
 import { DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
 import { machineWorkflow } from './machine';
+import { coalesced, machineWorkflowSummary, windowDetails } from './summaries';
 import {
   cancelWindow,
   downMachines,
@@ -44,10 +46,14 @@ export interface WindowInput {
 
 interface MachineEntry {
   id: MachineId;
+  label: string;
   mode: MachineMode;
   phase: MachinePhase;
   /** Given a slot (maxParallel) that the machine has not yet reported using. */
   granted: boolean;
+  /** As the machine last reported them, for the current details. */
+  remaining?: number;
+  upAtMs?: number;
 }
 
 /** Children started at once: Temporal allows 2,000 pending child starts per workflow. */
@@ -67,7 +73,7 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
   let cancelledAtMs: number | undefined;
   let completedAtMs: number | undefined;
   const machines = new Map<string, MachineEntry>(
-    spec.machines.map((id) => [machineKey(id), { id, mode: 'DRAINING', phase: 'draining', granted: false }]),
+    spec.machines.map((id) => [machineKey(id), { id, label: machineLabel(id), mode: 'DRAINING', phase: 'draining', granted: false }]),
   );
 
   const view = (): WindowView => ({
@@ -77,6 +83,22 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
     ...(completedAtMs === undefined ? {} : { completedAtMs }),
     machineModes: [...machines.values()].map(({ id, mode, phase }) => ({ id, mode, phase })),
   });
+
+  const refreshDetails = coalesced(() =>
+    setCurrentDetails(
+      windowDetails(
+        {
+          id: spec.id,
+          state,
+          deadlineMs: spec.deadlineMs,
+          escalation: spec.policy.escalation,
+          maxParallel: spec.policy.maxParallel,
+          machines: machines.values(),
+        },
+        Date.now(),
+      ),
+    ),
+  );
 
   const tell = (entries: MachineEntry[], cmd: MachineCommand) =>
     Promise.all(entries.map((e) => getExternalWorkflowHandle(ids.machine(e.id)).signal(machineCommand, cmd)));
@@ -165,7 +187,10 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
     if (!entry) return;
     entry.mode = p.mode;
     entry.phase = p.phase;
+    entry.remaining = p.remaining;
+    entry.upAtMs = p.upAtMs;
     if (p.phase !== 'waiting-for-slot') entry.granted = false;
+    refreshDetails();
     await grantSlots();
   });
 
@@ -175,6 +200,7 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
       const delta = deadlineMs - spec.deadlineMs;
       spec.deadlineMs = deadlineMs;
       spec.unavailability = { ...spec.unavailability, startMs: spec.unavailability.startMs + delta };
+      refreshDetails();
       const draining = [...machines.values()].filter((e) => BEFORE_DOWN.includes(e.phase));
       await tell(draining, { type: 'extend', deadlineMs, startMs: spec.unavailability.startMs });
       return view();
@@ -209,6 +235,7 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
     async () => {
       state = 'CANCELLED';
       cancelledAtMs = Date.now();
+      refreshDetails();
       await tell([...machines.values()].filter((e) => e.phase !== 'done'), { type: 'cancel' });
       return view();
     },
@@ -261,7 +288,7 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
           ],
           // Machines outlive a cancelled window (DOWN ones wait for up) and must survive this run's continue-as-new.
           parentClosePolicy: ParentClosePolicy.ABANDON,
-          staticSummary: `${machineLabel(id)}: drain by ${hhmm(spec.deadlineMs)} UTC, window ${spec.id}`,
+          staticSummary: machineWorkflowSummary(machineLabel(id), spec.deadlineMs, spec.id, Date.now()),
           typedSearchAttributes: [
             { key: MACHINE, value: machineLabel(id) },
             { key: MODE, value: 'DRAINING' },
@@ -275,11 +302,14 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
         // The machine's previous maintenance is still finishing (coming up, last notices): Mesos let the operator
         // schedule it again already, so this one starts as soon as that one ends.
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        await sleep(PREVIOUS_RUN_POLL_MS);
+        await sleep(PREVIOUS_RUN_POLL_MS, {
+          summary: `${machineLabel(id)}: its previous maintenance is still finishing, start again in ${formatDurationShort(PREVIOUS_RUN_POLL_MS)}`,
+        });
       }
     }
   };
 
+  refreshDetails();
   for (let i = 0; i < spec.machines.length; i += START_BATCH) {
     await Promise.all(spec.machines.slice(i, i + START_BATCH).map(startMachine));
     await forward();
@@ -288,6 +318,7 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
   await condition(() => [...machines.values()].every((e) => e.phase === 'done'));
   if (state === 'ACTIVE') state = 'COMPLETED';
   completedAtMs = Date.now();
+  refreshDetails();
   return view();
 }
 
@@ -297,8 +328,4 @@ function conflict(message: string): ApplicationFailure {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-function hhmm(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 16);
 }

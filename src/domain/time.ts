@@ -40,6 +40,40 @@ export function formatDuration(ms: number): string {
   return out;
 }
 
+/**
+ * A duration as an operator reads it in a summary: at most two units, whole seconds once it is a second or more
+ * ("30s", "5m", "1h30m", "1d2h", "250ms"). Rounded down: "look again in 9s" is never later than said.
+ */
+export function formatDurationShort(ms: number): string {
+  const abs = Math.abs(ms);
+  if (abs < UNIT_MS.s) return formatDuration(ms);
+  let rest = Math.floor(abs / UNIT_MS.s) * UNIT_MS.s;
+  let out = ms < 0 ? '-' : '';
+  let units = 0;
+  for (const unit of ['d', 'h', 'm', 's']) {
+    const size = UNIT_MS[unit];
+    if (rest >= size && units < 2) {
+      out += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
+      units++;
+    } else if (units > 0) {
+      units = 2; // "1h5s" would skip a unit: stop at the first gap
+    }
+  }
+  return out;
+}
+
+/**
+ * An instant in a one-line summary: "14:00 UTC", with seconds when it has some ("14:00:30 UTC"), and the date when
+ * it is not on `nowMs`'s UTC day ("2026-11-27 14:00 UTC").
+ */
+export function formatUtcClock(ms: number, nowMs: number): string {
+  const iso = new Date(ms).toISOString();
+  const clock = iso.slice(17, 19) === '00' ? iso.slice(11, 16) : iso.slice(11, 19);
+  const day = iso.slice(0, 10);
+  return day === new Date(nowMs).toISOString().slice(0, 10) ? `${clock} UTC` : `${day} ${clock} UTC`;
+}
+
 export const INT64_MAX = 9_223_372_036_854_775_807n;
 export const INT64_MIN = -9_223_372_036_854_775_808n;
 const NANOS_PER_MS = 1_000_000n;

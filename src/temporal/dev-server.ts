@@ -74,7 +74,8 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     if (early !== 'running') {
       throw new Error(`temporal dev server exited with ${early} before it was ready:\n${output}`);
     }
-    if (await isServing(address, o.namespace)) break;
+    // With the Web UI, ready means the UI answers too: the URL printed (or given to a test) works when it is shown.
+    if ((await isServing(address, o.namespace)) && (o.uiPort === undefined || (await uiAnswers(o.uiPort)))) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`temporal dev server not ready on ${address} after ${o.startTimeoutMs ?? 60_000} ms:\n${output}`);
@@ -107,6 +108,16 @@ export async function isServing(address: string, namespace: string): Promise<boo
     return false;
   } finally {
     await connection?.close().catch(() => undefined);
+  }
+}
+
+async function uiAnswers(uiPort: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${uiPort}/`, { signal: AbortSignal.timeout(1_000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
   }
 }
 
