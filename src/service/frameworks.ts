@@ -83,6 +83,7 @@ export class FrameworkService {
           taskQueue: this.taskQueue,
           args: [{ instance: this.ids.instance, frameworkId: subscribe.frameworkId }],
           workflowIdConflictPolicy: 'USE_EXISTING',
+          staticSummary: `mailbox of framework ${subscribe.frameworkId}: its events, open inverse offers and webhook`,
         }),
       }));
       return await callTemporal(() => this.client.workflow.executeUpdateWithStart(subscribeFramework, {
@@ -197,6 +198,7 @@ export class FrameworkService {
       taskQueue: this.taskQueue,
       args: [{}],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: 'framework registry: subscriptions, machines in maintenance, disruption budgets',
     });
   }
 

@@ -26,6 +26,7 @@ export class ScheduleEntity {
       taskQueue: this.taskQueue,
       args: [{ settings: this.settings, ...(this.maxHistoryEvents ? { maxHistoryEvents: this.maxHistoryEvents } : {}) }],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: "maintenance schedule: every window, Mesos' schedule and each machine's mode",
     });
   }
 
