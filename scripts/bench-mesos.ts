@@ -28,7 +28,7 @@ const MAIN = path.join(projectRoot(), 'dist', 'src', 'main.js');
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'maint-bench-'));
-  const [temporalPort, apiPort] = [await freePort(), await freePort()];
+  const [temporalPort, apiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const server = await startDevServer({ port: temporalPort, namespace: 'default', logFile: path.join(dir, 'temporal.log') });
   const width = String(MACHINES).length;
   const hostname = (i: number) => `sim-${String(i).padStart(Math.max(2, width), '0')}`;
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     MAINT_INSTANCE: 'bench',
     MAINT_TASK_QUEUE: 'bench',
     PORT: String(apiPort),
+    METRICS_PORT: String(metricsPort),
     SIM_URL: sim.url,
     MAINT_CHECK_INTERVAL: CHECK_INTERVAL,
     LOG_LEVEL: 'warn',

@@ -10,7 +10,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import { freePort } from '../support/ports';
 
 test('maint up starts everything, answers /healthz, and stops cleanly on SIGTERM', async () => {
-  const [temporalPort, uiPort, apiPort, simPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [temporalPort, uiPort, apiPort, simPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const dataDir = mkdtempSync(path.join(tmpdir(), 'maint-up-'));
   const { TEMPORAL_ADDRESS: _ignored, ...env } = process.env; // embedded mode: maint starts its own server
   const up = spawn(process.execPath, [path.join(projectRoot(), 'dist', 'src', 'main.js'), 'up'], {
@@ -20,6 +20,7 @@ test('maint up starts everything, answers /healthz, and stops cleanly on SIGTERM
       TEMPORAL_UI_PORT: String(uiPort),
       PORT: String(apiPort),
       SIM_PORT: String(simPort),
+      METRICS_PORT: String(metricsPort),
       MAINT_DATA_DIR: dataDir,
       MAINT_INSTANCE: 'up-test',
       LOG_LEVEL: 'warn',
@@ -45,6 +46,9 @@ test('maint up starts everything, answers /healthz, and stops cleanly on SIGTERM
     expect(output).toContain(`simulator  http://127.0.0.1:${simPort}`);
     expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${simPort}/machines/sim-20`)).status).toBe(200);
+    expect(output).toContain(`worker http://127.0.0.1:${metricsPort}/metrics`);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${apiUrl}/metrics`)).text()).toContain('maint_machines');
 
     const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
@@ -55,7 +59,7 @@ test('maint up starts everything, answers /healthz, and stops cleanly on SIGTERM
   }
   expect(await exited).toBe(0);
   // Everything it started is gone: the ports are free again.
-  for (const port of [temporalPort, apiPort, simPort]) {
+  for (const port of [temporalPort, apiPort, simPort, metricsPort]) {
     expect(await fetch(`http://127.0.0.1:${port}/`).then(() => 'open', () => 'closed')).toBe('closed');
   }
 });
