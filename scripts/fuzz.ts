@@ -24,8 +24,8 @@ const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
 const OUT = path.join(ROOT, 'test-output', 'fuzz');
 const SCHEMATHESIS = process.env.SCHEMATHESIS_PATH ?? path.join(ROOT, '.tools', 'fuzz', 'bin', 'schemathesis');
 
-/** Test cases per operation and phase; 30 operations × (coverage + fuzzing) is well over 1,000 requests. */
-const MAX_EXAMPLES = Number(process.env.FUZZ_MAX_EXAMPLES ?? 60);
+/** Test cases per operation in the fuzzing phase; with the coverage phase's, 25 operations send about 3,000 requests. */
+const MAX_EXAMPLES = Number(process.env.FUZZ_MAX_EXAMPLES ?? 30);
 /** Fixed by default, so a run is repeatable and a failure can be replayed with the same seed. */
 const SEED = process.env.FUZZ_SEED ?? '20261126';
 const WORKERS = process.env.FUZZ_WORKERS ?? '2';
@@ -229,16 +229,16 @@ interface Figures {
 function summarise(): { figures: Figures; text: string } {
   const byStatus: Record<string, number> = {};
   let requests = 0;
+  let serverErrors = 0;
   for (const line of readFileSync(path.join(OUT, 'api.log'), 'utf8').split('\n')) {
     if (!line.startsWith('{')) continue;
-    const entry = JSON.parse(line) as { msg?: string; path?: string; status?: number };
+    const entry = JSON.parse(line) as { msg?: string; method?: string; path?: string; status?: number };
     if (entry.msg !== 'request' || entry.path === '/openapi.json' || entry.status === undefined) continue;
     requests++;
+    const notImplemented = entry.status === 501 && entry.method === 'POST' && entry.path === '/api/v1';
+    if (entry.status >= 500 && !notImplemented) serverErrors++;
     byStatus[entry.status] = (byStatus[entry.status] ?? 0) + 1;
   }
-  const serverErrors = Object.entries(byStatus)
-    .filter(([status]) => Number(status) >= 500 && Number(status) !== 501 && Number(status) !== 503)
-    .reduce((n, [, count]) => n + count, 0);
   const junit = existsSync(path.join(OUT, 'junit.xml')) ? readFileSync(path.join(OUT, 'junit.xml'), 'utf8') : '';
   const attr = (name: string) => Number(new RegExp(`<testsuite[^>]* ${name}="(\\d+)"`).exec(junit)?.[1] ?? NaN);
   const figures: Figures = {
@@ -255,7 +255,7 @@ function summarise(): { figures: Figures; text: string } {
     .join(', ');
   const text = [
     `fuzz: ${requests} requests reached the API (${statuses})`,
-    `fuzz: ${figures.operations} operations, ${figures.failures} with failures; 5xx other than 501/503: ${serverErrors}`,
+    `fuzz: ${figures.operations} operations, ${figures.failures} with failures; 5xx other than POST /api/v1's 501: ${serverErrors}`,
     `fuzz: seed ${SEED}, max examples ${MAX_EXAMPLES}; reports in ${path.relative(ROOT, OUT)}/`,
   ].join('\n');
   return { figures, text };
