@@ -44,7 +44,9 @@ export function errorBody(err: unknown): { status: number; body: ErrorBody } {
     return { status: 400, body: { error: 'INVALID', message: `body: not valid JSON: ${e.message}`, field: 'body' } };
   }
   if (e?.type === 'entity.too.large') {
-    return { status: 413, body: { error: 'PAYLOAD_TOO_LARGE', message: 'body: larger than the API accepts', field: 'body' } };
+    const limit = typeof (e as { limit?: unknown }).limit === 'number' ? ` (${bytes((e as { limit: number }).limit)})` : '';
+    const message = `body: larger than the API accepts${limit}; send less, e.g. fewer machines per request`;
+    return { status: 413, body: { error: 'PAYLOAD_TOO_LARGE', message, field: 'body' } };
   }
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     const message = `body: ${e.message ?? 'unsupported encoding'}`;
@@ -63,6 +65,10 @@ export function errorBody(err: unknown): { status: number; body: ErrorBody } {
     return { status: HTTP_STATUS[mapped.code], body };
   }
   return { status: 500, body: { error: 'INTERNAL', message: 'internal error; see the API log' } };
+}
+
+function bytes(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / 1024 / 1024} MiB` : `${n} bytes`;
 }
 
 export function jsonErrors(log: { error(obj: object, msg: string): void }): ErrorRequestHandler {

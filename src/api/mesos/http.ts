@@ -6,11 +6,18 @@ import { ErrorCode, MaintError } from '../../domain/errors';
 import { sendJson as sendJsonWithStatus } from '../../lib/json-response';
 import { toMaintError } from '../../temporal/client';
 
-/** Bodies are read as text whatever their Content-Type (Mesos parses them itself), so int64 stays exact. */
-export const rawBody = express.text({ type: () => true, limit: '64mb' });
+/** The largest body the Mesos endpoints read (Mesos has no limit; a schedule of 10,000 machines is about 0.6 MB). */
+export const MESOS_BODY_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Bodies are read as bytes whatever their Content-Type and charset (Mesos parses them itself), so int64 stays exact,
+ * and decoded as UTF-8 with a byte order mark kept: picojson refuses one, and so must maint.
+ */
+export const rawBody = express.raw({ type: () => true, limit: MESOS_BODY_LIMIT });
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function bodyText(body: unknown): string {
-  return typeof body === 'string' ? body : '';
+  return Buffer.isBuffer(body) ? utf8.decode(body) : '';
 }
 
 /** A Mesos error: `status` with `text` as a plain-text body (403 has none, as in Mesos). */
@@ -52,7 +59,9 @@ export function mesosErrors(log: { error(obj: object, msg: string): void }): Err
   return (err, req, res, _next) => {
     if (err instanceof MesosError) return void reply(res, err.status, err.message);
     const e = err as { type?: string; status?: number; message?: string };
-    if (e?.type === 'entity.too.large') return void reply(res, 413, 'Request body is too large');
+    if (e?.type === 'entity.too.large') {
+      return void reply(res, 413, `Request body is larger than the ${MESOS_BODY_LIMIT / 1024 / 1024} MiB maint accepts`);
+    }
     if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return void reply(res, 400, e.message ?? 'Bad request');
     const mapped = toMaintError(err);
     if (mapped instanceof MaintError) return void reply(res, STATUS[mapped.code], mapped.code === ErrorCode.FORBIDDEN ? '' : mapped.message);

@@ -4,6 +4,7 @@
 // → the call. Mutations answer 200 with an empty body (Mesos' code and tests, not its docs' 202).
 import { Router, type Request, type Response } from 'express';
 import type { AgentMaintenance } from '../../domain/agent';
+import { ErrorCode, MaintError } from '../../domain/errors';
 import { msToNanos } from '../../domain/time';
 import type { ClusterAgent, Resource } from '../../drivers/cluster-driver';
 import type { AgentService } from '../../service/agents';
@@ -77,23 +78,39 @@ async function dispatch(
     case 'DRAIN_AGENT': {
       const d = call.drain_agent!;
       const grace = d.max_grace_period;
+      const may = { drain: guard.may(req, 'drain_agents'), markGone: guard.may(req, 'mark_agents_gone') };
+      if (d.agent_id.value === '') return unknownEmptyAgent(may.drain && (!d.mark_gone || may.markGone));
       await agents.drain(
         d.agent_id.value,
         {
           markGone: d.mark_gone ?? false,
           ...(grace ? { maxGracePeriodNs: durationToNanos(grace).toString() } : {}),
         },
-        { drain: guard.may(req, 'drain_agents'), markGone: guard.may(req, 'mark_agents_gone') },
+        may,
       );
       return sendOk(res);
     }
-    case 'DEACTIVATE_AGENT':
-      await agents.deactivate(call.deactivate_agent!.agent_id.value, guard.may(req, 'deactivate_agents'));
+    case 'DEACTIVATE_AGENT': {
+      const agentId = call.deactivate_agent!.agent_id.value;
+      const allowed = guard.may(req, 'deactivate_agents');
+      if (agentId === '') return unknownEmptyAgent(allowed);
+      await agents.deactivate(agentId, allowed);
       return sendOk(res);
+    }
     case 'REACTIVATE_AGENT':
       await agents.reactivate(call.reactivate_agent!.agent_id.value, guard.may(req, 'reactivate_agents'));
       return sendOk(res);
   }
+}
+
+/**
+ * An empty agent id names no agent: Mesos' "Unknown agent", after the permission check as AgentService orders them.
+ * Answered here because the cluster driver takes an empty id for a malformed request to the cluster, which the
+ * service reports as the cluster unreachable (a 503 for the operator's own mistake).
+ */
+function unknownEmptyAgent(allowed: boolean): never {
+  if (!allowed) throw new MaintError(ErrorCode.FORBIDDEN, 'Forbidden');
+  throw new MaintError(ErrorCode.INVALID, 'Unknown agent');
 }
 
 const CAPABILITIES = ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'RESOURCE_PROVIDER', 'RESIZE_VOLUME', 'AGENT_OPERATION_FEEDBACK', 'AGENT_DRAINING'];
