@@ -329,11 +329,12 @@ test(`chaos: ${MACHINES} machines in maintenance while the worker, the server, t
     verdicts,
   };
   writeFileSync(path.join(runDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
   print(
     `chaos: figures: run ${seconds(report.runMs)} (windows settled ${seconds(settledMs)} after creation); ${workerKills} worker kills, ` +
-      `worker healthy after restart median ${seconds(median(figures.workerRecoveryMs))}, max ${seconds(Math.max(...figures.workerRecoveryMs))}, ` +
-      `answering queries median ${seconds(median(figures.workerQueryMs))}, max ${seconds(Math.max(...figures.workerQueryMs))}; ` +
+      `worker healthy after restart median ${seconds(median(figures.workerRecoveryMs))}, max ${seconds(max(figures.workerRecoveryMs))}, ` +
+      `answering queries median ${seconds(median(figures.workerQueryMs))}, max ${seconds(max(figures.workerQueryMs))}; ` +
       `dev server start ${seconds(figures.serverStartMs)}, queries answered ${seconds(figures.serverRecoveryMs)} after it; ` +
       `API healthy ${seconds(figures.apiRecoveryMs)} after its restart; webhook's first delivery ${seconds(figures.webhookCatchUpMs)} after it came back`,
   );

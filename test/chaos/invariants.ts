@@ -123,7 +123,7 @@ export function remainingKilled(mustDie: string[], stats: SimStats): Verdict {
 /**
  * Every answer maint acknowledged (the framework's call returned) reached its machine: per machine and framework, at
  * least as many answers in the machine's history as acknowledged ones, and the answer it reports is one the framework
- * sent. Answers whose call failed (maint's API was down) may or may not have arrived; they are counted apart.
+ * sent. Answers whose call failed (the API was down, or the call timed out) may or may not have arrived; they are counted apart.
  */
 export function noAnswerLost(frameworks: SimFrameworkView[], windows: WindowJson[]): Verdict {
   const problems: string[] = [];
@@ -166,7 +166,7 @@ export function noAnswerLost(frameworks: SimFrameworkView[], windows: WindowJson
     if (!latest) problems.push(`${hostname}: no answer of ${frameworkId} reported`);
     else if (!sentOffers.has(`${frameworkId} ${latest.offerId}`)) problems.push(`${hostname}: reports an answer of ${frameworkId} to ${latest.offerId}, which it never sent`);
   }
-  return verdict('no answer lost', problems, `${ackedCount} answers acknowledged, ${recordedCount} recorded on ${acked.size} machine/framework pairs, ${failedCount} calls failed while the API was away`);
+  return verdict('no answer lost', problems, `${ackedCount} answers acknowledged, ${recordedCount} recorded on ${acked.size} machine/framework pairs, ${failedCount} calls failed on the framework's side (API away or timed out)`);
 }
 
 /** The offer id carries its machine workflow's id: `<instance>/machine/h=<hostname>;i=<ip>/<unique>`. */
