@@ -1,9 +1,15 @@
 // One project per kind of test, so each brings up only what it needs:
 // unit (no server), workflow (time-skipping test server, one per file), integration (one dev server for the run,
 // real processes over HTTP), replay (recorded histories, no server), browser (its own dev server with the Web UI, real
-// processes, Debian's Chromium through playwright-core).
+// processes, Debian's Chromium through playwright-core), chaos (its own restartable dev server, 200 machines, faults
+// injected; see docs/reliability.md).
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
 const common = { testEnvironment: 'node', transform, slowTestThreshold: 30 };
+
+// The chaos run takes minutes and loads the machine: it is in the run only when asked for (`npm run test:chaos`, or a
+// command line naming it, e.g. `npx jest --selectProjects chaos`), never in a plain `jest` / `npm test`.
+const chaosAsked =
+  process.env.MAINT_CHAOS === '1' || process.argv.slice(2).some((arg) => arg === 'chaos' || /(^|\/)test\/chaos(\/|$)/.test(arg));
 
 module.exports = {
   testTimeout: 120_000,
@@ -19,5 +25,6 @@ module.exports = {
     },
     { ...common, displayName: 'replay', testMatch: ['<rootDir>/test/replay/**/*.test.ts'] },
     { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
+    ...(chaosAsked ? [{ ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.test.ts'] }] : []),
   ],
 };
