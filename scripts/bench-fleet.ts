@@ -121,7 +121,12 @@ async function run(stack: BenchStack): Promise<void> {
     const sample = sampleOf(range(1, MACHINES), HISTORY_SAMPLE);
     const histories = await mapLimit(sample, 10, (i) => stack.client.workflow.getHandle(ids.machine(machineId(i))).fetchHistory());
     const machineEvents = histories.map((h) => h.events?.length ?? 0);
-    const byType = countBy(histories.flatMap((h) => (h.events ?? []).map((e) => eventTypeName(e.eventType))));
+    const machineHistoryEvents = histories.flatMap((h) => h.events ?? []);
+    const byType = countBy(machineHistoryEvents.map((e) => eventTypeName(e.eventType)));
+    const signalsSent = countBy(
+      machineHistoryEvents.flatMap((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName ?? []),
+    );
+    const activities = countBy(machineHistoryEvents.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []));
     const others = await otherWorkflows(stack.client, ids);
     const refHistory = await stack.client.workflow.getHandle('fleet-reference/1').fetchHistory();
     const refByType = countBy((refHistory.events ?? []).map((e) => eventTypeName(e.eventType)));
@@ -186,8 +191,11 @@ async function run(stack: BenchStack): Promise<void> {
     );
     console.log('');
     console.log(`events of a machine workflow by type (mean of ${histories.length}): ${byType.map(([t, n]) => `${t} ${round(n / histories.length, 1)}`).join(', ')}`);
+    const perMachine = (counts: [string, number][]) => counts.map(([t, n]) => `${t} ${round(n / histories.length, 1)}`).join(', ');
+    console.log(`signals a machine sends, by name (mean): ${perMachine(signalsSent)}`);
+    console.log(`activities a machine runs, by type (mean): ${perMachine(activities)}`);
     console.log(`events of the reference workflow by type: ${refByType.map(([t, n]) => `${t} ${n}`).join(', ')}`);
-    console.log(`other workflows: ${others.workflows} (windows, mailboxes, registry, schedule), ${others.events} events in all`);
+    console.log(`other workflows: ${others.workflows} (windows, mailboxes, registry, schedule), ${others.events} events in all; the busiest: ${others.largest.map((r) => `${r.workflowId} ${r.events}`).join(', ')}`);
     console.log('');
     for (const t of targets) console.log(targetLine(t));
     console.log(JSON.stringify({ ...figures, targets: Object.fromEntries(targets.map((t) => [t.name, verdict(t)])) }));
@@ -256,15 +264,14 @@ function cpuSince(stack: BenchStack, before: Map<string, number>): PhaseCpu {
 }
 
 /** Every workflow of the instance but the machines (windows, mailboxes, registry, schedule): how many, their events. */
-async function otherWorkflows(client: Client, ids: WorkflowIds): Promise<{ workflows: number; events: number }> {
-  let workflows = 0;
-  let events = 0;
+async function otherWorkflows(client: Client, ids: WorkflowIds) {
+  const runs: { workflowId: string; events: number }[] = [];
   const query = `WorkflowId STARTS_WITH "${ids.instance}/" AND WorkflowType != "machineWorkflow"`;
   for await (const wf of client.workflow.list({ query })) {
-    workflows++;
-    events += (await client.workflow.getHandle(wf.workflowId, wf.runId).describe()).historyLength;
+    runs.push({ workflowId: wf.workflowId, events: (await client.workflow.getHandle(wf.workflowId, wf.runId).describe()).historyLength });
   }
-  return { workflows, events };
+  runs.sort((a, b) => b.events - a.events);
+  return { workflows: runs.length, events: runs.reduce((n, r) => n + r.events, 0), largest: runs.slice(0, 5) };
 }
 
 function eventTypeName(type: temporal.api.enums.v1.EventType | null | undefined): string {

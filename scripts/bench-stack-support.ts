@@ -24,6 +24,8 @@ export interface BenchStackOptions {
   machines: number;
   /** Start the simulator as a process (with its default frameworks), or use one given by URL. */
   sim: { process: true } | { url: string };
+  /** The API's port, when the simulator must know it before the stack starts; default a free one. */
+  apiPort?: number;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -52,7 +54,7 @@ export class BenchStack {
   static async start(o: BenchStackOptions): Promise<BenchStack> {
     const dir = await mkdtemp(path.join(os.tmpdir(), `maint-bench-${o.instance}-`));
     const server = await startDevServer({ port: await freePort(), namespace: 'default', logFile: path.join(dir, 'temporal.log') });
-    const [apiPort, simPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+    const [apiPort, simPort, metricsPort] = [o.apiPort ?? (await freePort()), await freePort(), await freePort()];
     const simUrl = 'url' in o.sim ? o.sim.url : `http://127.0.0.1:${simPort}`;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
