@@ -105,6 +105,7 @@ async function run(stack: BenchStack): Promise<void> {
       open.add(id);
       await stack.client.workflow.getHandle(ids.window(id)).result();
       open.delete(id);
+      console.log(`  ${round((performance.now() - start) / 1000)} s: window ${id} completed (${windowIds.length - open.size} of ${windowsCount})`);
     });
     // Machines end a moment after their window sees them UP (last notices, release): the lifecycle ends there.
     const running = `WorkflowType = "machineWorkflow" AND ExecutionStatus = "Running" AND WorkflowId STARTS_WITH "${ids.machinePrefix}"`;

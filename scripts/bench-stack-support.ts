@@ -76,6 +76,13 @@ export class BenchStack {
     const client = new Client({ connection: await Connection.connect({ address: server.address }) });
     const stack = new BenchStack(dir, server, client, env, `http://127.0.0.1:${apiPort}`, simUrl);
     stack.failure.catch(() => undefined); // observed by whoever races it; no unhandled rejection otherwise
+    // Ctrl-C or a timeout's SIGTERM: stop what was started (the dev server and maint's processes) before leaving.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        console.error(`${signal}: stopping the benchmark's processes`);
+        void stack.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+      });
+    }
     try {
       if ('process' in o.sim) stack.spawn('sim');
       stack.spawn('worker');
