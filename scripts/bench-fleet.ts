@@ -1,0 +1,343 @@
+// Benchmark: maint's throughput against the engine's own ceiling (issue 6).
+//
+//   npm run bench:fleet                              # 1,000 machines in windows of 50
+//   npm run bench:fleet -- --machines 200            # or BENCH_MACHINES=200
+//   npm run bench:fleet -- --open-windows 5          # windows in flight at once (default 4: 200 machines)
+//
+// One dev server (in memory), maint's worker, API and simulator as real processes (the simulator with its mover,
+// decliner and silent frameworks subscribed through webhooks), and a reference worker process (maint's createWorker,
+// same options) with the least lifecycle a machine can have on Temporal: three no-op activities and two zero-length
+// timers. Both runs keep the same number of machines in flight; the reference runs first, on the empty server.
+// maint's windows drain within 5 s, are down for 5 s, machines are looked at every second and tasks die within a
+// second. Prints a table, PASS/MISS per target, then as its last line one JSON object with the figures.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { temporal } from '@temporalio/proto';
+import type { Client } from '@temporalio/client';
+import type { MachineView } from '../src/domain/window';
+import { simIp } from '../src/sim/fleet';
+import { WorkflowIds } from '../src/temporal/ids';
+import {
+  countBy,
+  escalationLagsMs,
+  intOption,
+  percentile,
+  round,
+  table,
+  targetLine,
+  verdict,
+  type Target,
+} from './bench-measure-support';
+import { BenchStack, cpuSeconds, machineLoad, peakRssMb, timedGet } from './bench-stack-support';
+import path from 'node:path';
+
+const argv = process.argv.slice(2);
+const MACHINES = intOption(argv, 'machines', process.env.BENCH_MACHINES, 1_000);
+const WINDOW_SIZE = 50;
+// 4 windows (200 machines) in flight: with 10 (500) on this 2-core machine the API's read after creating a window
+// timed out (the POST answered 500 after 35 s); 200 in flight is past the point where the engine is the limit.
+const OPEN_WINDOWS = intOption(argv, 'open-windows', process.env.BENCH_OPEN_WINDOWS, 4);
+const IN_FLIGHT = OPEN_WINDOWS * WINDOW_SIZE;
+const DRAIN_WITHIN = '5s';
+const DURATION = '5s';
+const CHECK_INTERVAL = '1s';
+const INSTANCE = 'fleet';
+const REFERENCE_QUEUE = 'fleet-reference';
+/** Machines whose histories are read for events by type (evenly spread); all of them for the lags. */
+const HISTORY_SAMPLE = 100;
+
+const width = Math.max(2, String(MACHINES).length);
+const machineId = (i: number) => ({ hostname: `sim-${String(i).padStart(width, '0')}`, ip: simIp(i) });
+
+interface PhaseCpu {
+  seconds: Record<string, number>;
+}
+
+async function main(): Promise<void> {
+  const loadBefore = machineLoad();
+  console.log(`bench:fleet: ${MACHINES} machines, windows of ${WINDOW_SIZE}, ${OPEN_WINDOWS} windows (${IN_FLIGHT} machines) in flight; load ${loadBefore.load1} on ${loadBefore.cores} cores`);
+  const stack = await BenchStack.start({ instance: INSTANCE, checkInterval: CHECK_INTERVAL, machines: MACHINES, sim: { process: true } });
+  try {
+    await Promise.race([run(stack), stack.failure]);
+  } catch (err) {
+    failed = true;
+    console.error(err);
+    throw err;
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function run(stack: BenchStack): Promise<void> {
+  const ids = new WorkflowIds(INSTANCE);
+  const loadBefore = machineLoad();
+  {
+    stack.spawn('reference-worker', path.join(__dirname, 'bench-reference-worker.js'), [], { BENCH_REFERENCE_QUEUE: REFERENCE_QUEUE });
+    await stack.until('the simulated frameworks subscribed', 60_000, async () => {
+      const frameworks = (await (await fetch(`${stack.simUrl}/frameworks`)).json()) as { subscribed: boolean }[];
+      return frameworks.length > 0 && frameworks.every((f) => f.subscribed);
+    });
+    // Warms the reference worker up (bundle, first poll) outside the measured time.
+    await stack.client.workflow.execute('referenceLifecycle', { taskQueue: REFERENCE_QUEUE, workflowId: 'fleet-reference/warm-up' });
+
+    // 1. The reference: N lifecycles, IN_FLIGHT at a time.
+    const refCpu = cpuSnapshot(stack, ['reference-worker', 'temporal']);
+    const refStart = performance.now();
+    await inFlight(MACHINES, IN_FLIGHT, (i) =>
+      stack.client.workflow.execute('referenceLifecycle', { taskQueue: REFERENCE_QUEUE, workflowId: `fleet-reference/${i}` }),
+    );
+    const refSeconds = (performance.now() - refStart) / 1000;
+    const refCpuUsed = cpuSince(stack, refCpu);
+    const refEvents = (await stack.client.workflow.getHandle('fleet-reference/1').describe()).historyLength;
+    console.log(`reference: ${MACHINES} lifecycles in ${round(refSeconds)} s`);
+
+    // 2. maint: windows of 50, OPEN_WINDOWS at a time, each waited for until COMPLETED; status read every second.
+    const cpu = cpuSnapshot(stack, ['worker', 'api', 'sim', 'temporal']);
+    const open = new Set<string>();
+    const status = startStatusSampler(stack.apiUrl, open);
+    const windowIds: string[] = [];
+    let createErrors = 0;
+    const start = performance.now();
+    const windowsCount = Math.ceil(MACHINES / WINDOW_SIZE);
+    await inFlight(windowsCount, OPEN_WINDOWS, async (w) => {
+      const machines = range(w * WINDOW_SIZE + 1, Math.min(MACHINES, (w + 1) * WINDOW_SIZE)).map(machineId);
+      const id = await createWindow(stack.apiUrl, machines, () => createErrors++);
+      windowIds.push(id);
+      open.add(id);
+      await stack.client.workflow.getHandle(ids.window(id)).result();
+      open.delete(id);
+      console.log(`  ${round((performance.now() - start) / 1000)} s: window ${id} completed (${windowIds.length - open.size} of ${windowsCount})`);
+    });
+    // Machines end a moment after their window sees them UP (last notices, release): the lifecycle ends there.
+    const running = `WorkflowType = "machineWorkflow" AND ExecutionStatus = "Running" AND WorkflowId STARTS_WITH "${ids.machinePrefix}"`;
+    await stack.until('every machine workflow closed', 600_000, async () => (await stack.client.workflow.count(running)).count === 0, 500);
+    const wallSeconds = (performance.now() - start) / 1000;
+    const statusTimes = await status.stop();
+    const cpuUsed = cpuSince(stack, cpu);
+    console.log(`maint: ${MACHINES} machines in ${round(wallSeconds)} s`);
+
+    // 3. What the run left: every machine's final view (lags), a sample's histories, every other workflow's size.
+    const views = await mapLimit(range(1, MACHINES), 20, (i) =>
+      stack.client.workflow.getHandle<() => Promise<MachineView>>(ids.machine(machineId(i))).result(),
+    );
+    const lags = escalationLagsMs(views);
+    const sample = sampleOf(range(1, MACHINES), HISTORY_SAMPLE);
+    const histories = await mapLimit(sample, 10, (i) => stack.client.workflow.getHandle(ids.machine(machineId(i))).fetchHistory());
+    const machineEvents = histories.map((h) => h.events?.length ?? 0);
+    const machineHistoryEvents = histories.flatMap((h) => h.events ?? []);
+    const byType = countBy(machineHistoryEvents.map((e) => eventTypeName(e.eventType)));
+    const signalsSent = countBy(
+      machineHistoryEvents.flatMap((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName ?? []),
+    );
+    const activities = countBy(machineHistoryEvents.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []));
+    const others = await otherWorkflows(stack.client, ids);
+    const refHistory = await stack.client.workflow.getHandle('fleet-reference/1').fetchHistory();
+    const refByType = countBy((refHistory.events ?? []).map((e) => eventTypeName(e.eventType)));
+
+    const eventsPerMachine = mean(machineEvents);
+    const figures = {
+      machines: MACHINES,
+      windowSize: WINDOW_SIZE,
+      openWindows: OPEN_WINDOWS,
+      wallSeconds: round(wallSeconds, 2),
+      machinesPerSecond: round(MACHINES / wallSeconds, 2),
+      referenceWallSeconds: round(refSeconds, 2),
+      referenceMachinesPerSecond: round(MACHINES / refSeconds, 2),
+      ratio: round(refSeconds / wallSeconds, 3),
+      eventsPerMachine: round(eventsPerMachine, 1),
+      eventsPerMachineAllWorkflows: round(eventsPerMachine + others.events / MACHINES, 1),
+      referenceEventsPerMachine: refEvents,
+      workerCpuSecondsPerMachine: round(cpuUsed.seconds.worker! / MACHINES, 4),
+      referenceWorkerCpuSecondsPerMachine: round(refCpuUsed.seconds['reference-worker']! / MACHINES, 4),
+      serverCpuSecondsPerMachine: round(cpuUsed.seconds.temporal! / MACHINES, 4),
+      referenceServerCpuSecondsPerMachine: round(refCpuUsed.seconds.temporal! / MACHINES, 4),
+      apiCpuSeconds: round(cpuUsed.seconds.api!, 1),
+      simCpuSeconds: round(cpuUsed.seconds.sim!, 1),
+      workerPeakRssMb: round(peakRssMb(stack.pid('worker')), 0),
+      apiPeakRssMb: round(peakRssMb(stack.pid('api')), 0),
+      windowCreateErrors: createErrors,
+      statusCalls: statusTimes.window.length,
+      statusErrors: statusTimes.errors,
+      statusP50Ms: round(percentile(statusTimes.window, 50)),
+      statusP99Ms: round(percentile(statusTimes.window, 99)),
+      mesosStatusCalls: statusTimes.mesos.length,
+      mesosStatusP50Ms: round(percentile(statusTimes.mesos, 50)),
+      mesosStatusP99Ms: round(percentile(statusTimes.mesos, 99)),
+      escalations: lags.length,
+      escalationLagP50Ms: round(percentile(lags, 50)),
+      escalationLagP99Ms: round(percentile(lags, 99)),
+      escalationLagMaxMs: round(Math.max(...lags)),
+      load: { before: loadBefore, after: machineLoad() },
+    };
+    const targets: Target[] = [
+      { name: 'ratio (maint ÷ reference machines/s)', measured: figures.ratio, kind: 'min', limit: 0.5 },
+      { name: 'escalation lag p99', measured: figures.escalationLagP99Ms, kind: 'max', limit: 1000, unit: 'ms' },
+      { name: 'status (GET /api/v1/windows/:id) p99', measured: figures.statusP99Ms, kind: 'max', limit: 250, unit: 'ms' },
+    ];
+
+    console.log('');
+    console.log(
+      table(
+        ['what', 'maint', 'reference'],
+        [
+          ['machines (windows of 50, in flight)', `${MACHINES} (${OPEN_WINDOWS} windows, ${IN_FLIGHT})`, `${MACHINES} (${IN_FLIGHT})`],
+          ['wall time', `${figures.wallSeconds} s`, `${figures.referenceWallSeconds} s`],
+          ['machines/s', figures.machinesPerSecond, figures.referenceMachinesPerSecond],
+          ['history events per machine', `${figures.eventsPerMachine} (all workflows: ${figures.eventsPerMachineAllWorkflows})`, refEvents],
+          ['worker CPU s per machine', figures.workerCpuSecondsPerMachine, figures.referenceWorkerCpuSecondsPerMachine],
+          ['dev server CPU s per machine', figures.serverCpuSecondsPerMachine, figures.referenceServerCpuSecondsPerMachine],
+          ['worker / API peak RSS', `${figures.workerPeakRssMb} / ${figures.apiPeakRssMb} MiB`, ''],
+          ['GET /api/v1/windows/:id (every 1 s)', `p50 ${figures.statusP50Ms} ms, p99 ${figures.statusP99Ms} ms (${figures.statusCalls} calls)`, ''],
+          ['GET /master/maintenance/status (every 5 s)', `p50 ${figures.mesosStatusP50Ms} ms, p99 ${figures.mesosStatusP99Ms} ms (${figures.mesosStatusCalls} calls)`, ''],
+          ['deadline → hard drain', `p50 ${figures.escalationLagP50Ms} ms, p99 ${figures.escalationLagP99Ms} ms, max ${figures.escalationLagMaxMs} ms (${lags.length} machines)`, ''],
+          ['load average (1 min) before / after', `${loadBefore.load1} / ${figures.load.after.load1} (${loadBefore.cores} cores)`, ''],
+        ],
+      ),
+    );
+    console.log('');
+    console.log(`events of a machine workflow by type (mean of ${histories.length}): ${byType.map(([t, n]) => `${t} ${round(n / histories.length, 1)}`).join(', ')}`);
+    const perMachine = (counts: [string, number][]) => counts.map(([t, n]) => `${t} ${round(n / histories.length, 1)}`).join(', ');
+    console.log(`signals a machine sends, by name (mean): ${perMachine(signalsSent)}`);
+    console.log(`activities a machine runs, by type (mean): ${perMachine(activities)}`);
+    console.log(`events of the reference workflow by type: ${refByType.map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    console.log(`other workflows: ${others.workflows} (windows, mailboxes, registry, schedule), ${others.events} events in all; the busiest: ${others.largest.map((r) => `${r.workflowId} ${r.events}`).join(', ')}`);
+    console.log('');
+    for (const t of targets) console.log(targetLine(t));
+    console.log(JSON.stringify({ ...figures, targets: Object.fromEntries(targets.map((t) => [t.name, verdict(t)])) }));
+  }
+}
+
+/**
+ * POST /api/v1/windows. The window exists once the schedule's update returns; the API then reads its 50 machines, and
+ * under load those queries can time out (the POST answers 5xx though the window was made): the window is then found
+ * through its first machine, and the error counted.
+ */
+async function createWindow(apiUrl: string, machines: { hostname: string; ip: string }[], onError: () => void): Promise<string> {
+  const res = await fetch(`${apiUrl}/api/v1/windows`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ machines, drainWithin: DRAIN_WITHIN, duration: DURATION, policy: { maxGracePeriod: '1s' } }),
+  });
+  const text = await res.text();
+  if (res.status === 201) return (JSON.parse(text) as { id: string }).id;
+  if (res.status < 500) throw new Error(`POST /api/v1/windows answered ${res.status}: ${text.slice(0, 300)}`);
+  onError();
+  console.log(`POST /api/v1/windows answered ${res.status} (${text.slice(0, 160)}); finding the window through ${machines[0]!.hostname}`);
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    const r = await fetch(`${apiUrl}/api/v1/machines/${machines[0]!.hostname}`).catch(() => undefined);
+    const found = r?.status === 200 ? ((await r.json()) as { lastWindow?: string }).lastWindow : undefined;
+    if (found) return found;
+    await sleep(1_000);
+  }
+  throw new Error(`the window of ${machines[0]!.hostname} was not found after POST /api/v1/windows answered ${res.status}`);
+}
+
+/** Runs task(0..count-1) with at most `limit` running at once; the first failure fails the whole. */
+async function inFlight(count: number, limit: number, task: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  await inFlight(items.length, limit, async (i) => {
+    out[i] = await fn(items[i]!);
+  });
+  return out;
+}
+
+/** Status reads while the run goes on: a window of those in flight every second (round robin), Mesos' status every 5 s. */
+function startStatusSampler(apiUrl: string, open: ReadonlySet<string>) {
+  const times = { window: [] as number[], mesos: [] as number[], errors: 0 };
+  let stopped = false;
+  let turn = 0;
+  const loop = async (everyMs: number, read: () => Promise<number | undefined>, into: number[]) => {
+    while (!stopped) {
+      const started = Date.now();
+      const ms = await read().catch(() => {
+        times.errors++;
+        return undefined;
+      });
+      if (ms !== undefined) into.push(ms);
+      await sleep(Math.max(0, everyMs - (Date.now() - started)));
+    }
+  };
+  const readWindow = async () => {
+    const windows = [...open];
+    if (windows.length === 0) return undefined;
+    const r = await timedGet(`${apiUrl}/api/v1/windows/${windows[turn++ % windows.length]}`);
+    if (r.status !== 200) throw new Error(`status ${r.status}`);
+    return r.ms;
+  };
+  const readMesos = async () => {
+    const r = await timedGet(`${apiUrl}/master/maintenance/status`);
+    if (r.status !== 200) throw new Error(`status ${r.status}`);
+    return r.ms;
+  };
+  const loops = [loop(1_000, readWindow, times.window), loop(5_000, readMesos, times.mesos)];
+  return {
+    async stop() {
+      stopped = true;
+      await Promise.all(loops);
+      return times;
+    },
+  };
+}
+
+function cpuSnapshot(stack: BenchStack, roles: string[]): Map<string, number> {
+  return new Map(roles.map((role) => [role, cpuSeconds(role === 'temporal' ? stack.server.process.pid! : stack.pid(role))]));
+}
+
+function cpuSince(stack: BenchStack, before: Map<string, number>): PhaseCpu {
+  const now = cpuSnapshot(stack, [...before.keys()]);
+  return { seconds: Object.fromEntries([...now].map(([role, s]) => [role, s - before.get(role)!])) };
+}
+
+/** Every workflow of the instance but the machines (windows, mailboxes, registry, schedule): how many, their events. */
+async function otherWorkflows(client: Client, ids: WorkflowIds) {
+  const runs: { workflowId: string; events: number }[] = [];
+  const query = `WorkflowId STARTS_WITH "${ids.instance}/" AND WorkflowType != "machineWorkflow"`;
+  for await (const wf of client.workflow.list({ query })) {
+    runs.push({ workflowId: wf.workflowId, events: (await client.workflow.getHandle(wf.workflowId, wf.runId).describe()).historyLength });
+  }
+  runs.sort((a, b) => b.events - a.events);
+  return { workflows: runs.length, events: runs.reduce((n, r) => n + r.events, 0), largest: runs.slice(0, 5) };
+}
+
+function eventTypeName(type: temporal.api.enums.v1.EventType | null | undefined): string {
+  const name = temporal.api.enums.v1.EventType[type ?? 0] ?? String(type);
+  return name.replace(/^EVENT_TYPE_/, '');
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, k) => from + k);
+}
+
+/** At most n items, spread evenly over the list (every machine layout of the fleet is in the sample). */
+function sampleOf<T>(items: readonly T[], n: number): T[] {
+  if (items.length <= n) return [...items];
+  return Array.from({ length: n }, (_, k) => items[Math.floor((k * items.length) / n)]!);
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+}
+
+// After a failure the stack stops while calls to it are still pending: their errors are expected and not the news.
+let failed = false;
+process.on('unhandledRejection', (err) => {
+  if (!failed) console.error('unexpected', err);
+});
+process.on('uncaughtException', (err) => {
+  if (!failed) console.error('unexpected', err);
+});
+
+main()
+  .then(() => process.exit(0))
+  .catch((err) => {
+    if (!failed) console.error(err);
+    process.exit(1);
+  });

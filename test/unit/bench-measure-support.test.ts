@@ -1,0 +1,98 @@
+import {
+  countBy,
+  cpuTicksFromStat,
+  escalationLagsMs,
+  intOption,
+  percentile,
+  statusFieldMb,
+  table,
+  targetLine,
+  verdict,
+} from '../../scripts/bench-measure-support';
+
+describe('percentile (nearest rank)', () => {
+  it('takes the value at the rank, not an interpolation', () => {
+    const values = [5, 1, 4, 2, 3];
+    expect(percentile(values, 50)).toBe(3);
+    expect(percentile(values, 100)).toBe(5);
+    expect(percentile(values, 0)).toBe(1);
+    expect(percentile(values, 20)).toBe(1);
+    expect(percentile(values, 21)).toBe(2);
+  });
+
+  it('gives the largest of 100 values but one for p99, and the largest of fewer', () => {
+    const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(hundred, 99)).toBe(99);
+    expect(percentile([10, 20, 30], 99)).toBe(30);
+  });
+
+  it('is NaN for no values and refuses a p outside 0..100', () => {
+    expect(percentile([], 50)).toBeNaN();
+    expect(() => percentile([1], 101)).toThrow(/0\.\.100/);
+  });
+});
+
+describe('/proc parsing', () => {
+  it('adds utime and stime of a stat line, whatever the command name holds', () => {
+    // Fields 14 and 15 (utime 1234, stime 56) after a command name with a space and a parenthesis.
+    const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194304 100 0 0 0 1234 56 0 0 20 0 11 0 500 1000 200';
+    expect(cpuTicksFromStat(stat)).toBe(1290);
+  });
+
+  it('refuses a line that is not a stat line', () => {
+    expect(() => cpuTicksFromStat('hello')).toThrow(/parentheses/);
+    expect(() => cpuTicksFromStat('1 (x) S 1')).toThrow(/utime/);
+  });
+
+  it('reads VmHWM and VmRSS in MiB from a status file', () => {
+    const status = 'Name:\tnode\nVmPeak:\t 9999 kB\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n';
+    expect(statusFieldMb(status, 'VmHWM')).toBe(2);
+    expect(statusFieldMb(status, 'VmRSS')).toBe(1);
+    expect(statusFieldMb('Name:\tnode\n', 'VmHWM')).toBeUndefined();
+  });
+});
+
+describe('escalation lags', () => {
+  it('counts only hard drains the deadline started, from the deadline', () => {
+    const lags = escalationLagsMs([
+      { deadlineMs: 1_000, history: [{ atMs: 0, what: 'DRAINING' }, { atMs: 1_250, what: 'hard drain', detail: 'deadline: killing 2 tasks' }] },
+      { deadlineMs: 1_000, history: [{ atMs: 400, what: 'hard drain', detail: 'drained: killing 0 tasks' }] },
+      { deadlineMs: 1_000, history: [{ atMs: 900, what: 'hard drain', detail: 'operator: killing 1 tasks' }] },
+      { deadlineMs: 5_000, history: [{ atMs: 5_010, what: 'hard drain', detail: 'deadline: killing 1 tasks' }] },
+    ]);
+    expect(lags).toEqual([250, 10]);
+  });
+});
+
+describe('helpers', () => {
+  it('counts items, most frequent first, ties by name', () => {
+    expect(countBy(['b', 'a', 'b', 'c', 'a', 'b'])).toEqual([
+      ['b', 3],
+      ['a', 2],
+      ['c', 1],
+    ]);
+  });
+
+  it('says PASS or MISS, and MISS for a figure that could not be measured', () => {
+    expect(verdict({ name: 'r', measured: 0.5, kind: 'min', limit: 0.5 })).toBe('PASS');
+    expect(verdict({ name: 'r', measured: 0.49, kind: 'min', limit: 0.5 })).toBe('MISS');
+    expect(verdict({ name: 'l', measured: 1001, kind: 'max', limit: 1000 })).toBe('MISS');
+    expect(verdict({ name: 'l', measured: Number.NaN, kind: 'max', limit: 1000 })).toBe('MISS');
+    expect(targetLine({ name: 'lag', measured: 12.3456, kind: 'max', limit: 1000, unit: 'ms' })).toBe(
+      'PASS  lag: 12.346 ms (target ≤ 1000 ms)',
+    );
+  });
+
+  it('renders a Markdown table', () => {
+    expect(table(['a', 'b'], [[1, 'x']])).toBe('| a | b |\n| --- | --- |\n| 1 | x |');
+  });
+
+  it('reads a positive integer option from argv, then the environment, then the default', () => {
+    expect(intOption(['--machines', '200'], 'machines', '50', 1000)).toBe(200);
+    expect(intOption(['--machines=300'], 'machines', undefined, 1000)).toBe(300);
+    expect(intOption([], 'machines', '50', 1000)).toBe(50);
+    expect(intOption([], 'machines', '', 1000)).toBe(1000);
+    expect(() => intOption(['--machines', 'lots'], 'machines', undefined, 1000)).toThrow('--machines (--machines): "lots" is not a positive integer');
+    expect(() => intOption([], 'machines', '0', 1000)).toThrow(/environment.*"0"/);
+  });
+});
