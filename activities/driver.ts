@@ -65,13 +65,19 @@ export function createDriverActivities({ driver, drainPollMs = 500, logger = SIL
      */
     async hardDrain(req: HardDrainRequest): Promise<KillResult> {
       const log = activityLogger(logger, req);
-      const result = await rejectedAsFinal(() => driver.killTasks(req));
+      let result = await rejectedAsFinal(() => driver.killTasks(req));
       log.info({ killed: result.killed.length, maxGracePeriodMs: req.maxGracePeriodMs }, 'hard drain: tasks killed, waiting for the machine to empty');
       for (;;) {
         const machine = await driver.describeMachine(req.machine);
         if (!machine || machine.tasks.length === 0) {
           log.info({ killed: result.killed.length }, 'hard drain: machine empty');
           return result;
+        }
+        // A framework may still place a task on a DRAINING machine after the kill (bench:fleet's mover did): kill it
+        // too, under the same key, or the machine never empties. The key keeps every task killed at most once.
+        if (machine.tasks.some((t) => t.state === 'RUNNING')) {
+          result = await rejectedAsFinal(() => driver.killTasks(req));
+          log.info({ killed: result.killed.length }, 'hard drain: tasks placed after the kill, killed too');
         }
         heartbeat({ remaining: machine.tasks.length });
         await sleep(drainPollMs);

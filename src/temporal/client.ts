@@ -6,6 +6,7 @@ import {
   WorkflowUpdateFailedError,
   WorkflowFailedError,
   isGrpcServiceError,
+  ServiceError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorCode, MaintError } from '../domain/errors';
@@ -27,8 +28,11 @@ export function toMaintError(err: unknown): unknown {
     }
   }
   if (err instanceof WorkflowNotFoundError) return new MaintError(ErrorCode.NOT_FOUND, err.message);
-  if (isGrpcServiceError(err) && (err.code === 14 || err.code === 4)) {
-    return new MaintError(ErrorCode.UNAVAILABLE, `Temporal is unavailable: ${err.details ?? err.message}`);
+  // UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), bare or wrapped in the client's ServiceError (a query, a visibility
+  // list): the request may be sent again later, so 503, not 500 (bench:fleet saw the wrapped form under load).
+  const grpc = err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : err;
+  if (isGrpcServiceError(grpc) && (grpc.code === 14 || grpc.code === 4)) {
+    return new MaintError(ErrorCode.UNAVAILABLE, `Temporal is unavailable: ${grpc.details ?? grpc.message}`);
   }
   return err;
 }

@@ -1,7 +1,7 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { MaintError } from '../../src/domain/errors';
-import { callTemporal } from '../../src/temporal/client';
+import { ErrorCode, MaintError } from '../../src/domain/errors';
+import { callTemporal, toMaintError } from '../../src/temporal/client';
 
 const notProcessed = () =>
   new WorkflowUpdateFailedError(
@@ -43,4 +43,16 @@ test("a refusal by the workflow is not sent again, and comes back in maint's wor
   expect(calls).toBe(1);
   expect(err).toBeInstanceOf(MaintError);
   expect(err).toMatchObject({ code: 'CONFLICT', field: 'machines[0]' });
+});
+
+test('Temporal timing out or unreachable is a 503 UNAVAILABLE, bare or wrapped in a ServiceError', async () => {
+  const grpc = (code: number) => Object.assign(new Error(`grpc ${code}`), { code, details: 'context deadline exceeded', metadata: {} });
+  for (const err of [grpc(4), grpc(14), new ServiceError('Failed to query workflow', { cause: grpc(4) })]) {
+    const mapped = toMaintError(err);
+    expect(mapped).toBeInstanceOf(MaintError);
+    expect((mapped as MaintError).code).toBe(ErrorCode.UNAVAILABLE);
+  }
+  // Another gRPC failure is not maint's to name: it stays what it was (a 500 with its own message).
+  const other = new ServiceError('Failed', { cause: grpc(13) });
+  expect(toMaintError(other)).toBe(other);
 });

@@ -1,0 +1,36 @@
+// The hard-drain activity against the real simulator over HTTP: a task a framework places on the machine after the
+// kill is killed too (under the same key), so the drain ends; every task is killed once. bench:fleet found a drain that
+// waited for its two-hour timeout because the mover placed a task there after the kill.
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createDriverActivities } from '../../activities/driver';
+import { SimDriver } from '../../src/drivers/sim-driver';
+import { startSim } from '../../src/sim/server';
+
+type Sim = Awaited<ReturnType<typeof startSim>>;
+let sim: Sim;
+
+beforeAll(async () => {
+  sim = await startSim({ port: 0, machines: 2, frameworks: [], layout: () => [{ frameworkId: 'early' }], taskGracePeriodMs: 300 });
+});
+afterAll(() => sim.close());
+
+test('a task placed after the kill is killed too, once, and the drain then ends', async () => {
+  // The framework directory is for notices, which a hard drain never sends.
+  const activities = createDriverActivities({ driver: new SimDriver(sim.url), frameworks: undefined as never, drainPollMs: 50 });
+  const machine = { hostname: 'sim-01', ip: '192.0.2.1' };
+  const drained = new MockActivityEnvironment().run(activities.hardDrain, { machine, idempotencyKey: 'w-1/sim-01/hard-drain' });
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the first kill is under way (300 ms grace)
+  const launched = await fetch(`${sim.url}/tasks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ frameworkId: 'late', machine, gracePeriodMs: 100 }),
+  });
+  expect(launched.status).toBe(201);
+
+  const result = (await drained) as Awaited<ReturnType<typeof activities.hardDrain>>;
+  expect(result.killed.map((k) => k.frameworkId).sort()).toEqual(['early', 'late']);
+  const stats = (await (await fetch(`${sim.url}/stats`)).json()) as { kills: Record<string, number>; tasks: number };
+  expect(Object.values(stats.kills)).toEqual([1, 1]);
+  const left = (await (await fetch(`${sim.url}/machines/sim-01`)).json()) as { tasks: unknown[] };
+  expect(left.tasks).toEqual([]);
+}, 20_000);
