@@ -45,7 +45,7 @@ const RECOVERY_TIMEOUT_MS = 5 * 60_000;
 const random = seededRandom(SEED);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const print = (line: string) => process.stdout.write(`${line}\n`);
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const seconds = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)}s` : 'n/a');
 
 interface WindowSpec {
   name: string;
