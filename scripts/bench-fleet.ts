@@ -56,6 +56,7 @@ async function main(): Promise<void> {
   const loadBefore = machineLoad();
   console.log(`bench:fleet: ${MACHINES} machines, windows of ${WINDOW_SIZE}, ${OPEN_WINDOWS} windows (${IN_FLIGHT} machines) in flight; load ${loadBefore.load1} on ${loadBefore.cores} cores`);
   const stack = await BenchStack.start({ instance: INSTANCE, checkInterval: CHECK_INTERVAL, machines: MACHINES, sim: { process: true } });
+  current = stack;
   try {
     await Promise.race([run(stack), stack.failure]);
   } catch (err) {
@@ -70,140 +71,148 @@ async function main(): Promise<void> {
 async function run(stack: BenchStack): Promise<void> {
   const ids = new WorkflowIds(INSTANCE);
   const loadBefore = machineLoad();
-  {
-    stack.spawn('reference-worker', path.join(__dirname, 'bench-reference-worker.js'), [], { BENCH_REFERENCE_QUEUE: REFERENCE_QUEUE });
-    await stack.until('the simulated frameworks subscribed', 60_000, async () => {
-      const frameworks = (await (await fetch(`${stack.simUrl}/frameworks`)).json()) as { subscribed: boolean }[];
-      return frameworks.length > 0 && frameworks.every((f) => f.subscribed);
-    });
-    // Warms the reference worker up (bundle, first poll) outside the measured time.
-    await stack.client.workflow.execute('referenceLifecycle', { taskQueue: REFERENCE_QUEUE, workflowId: 'fleet-reference/warm-up' });
+  stack.spawn('reference-worker', path.join(__dirname, 'bench-reference-worker.js'), [], { BENCH_REFERENCE_QUEUE: REFERENCE_QUEUE });
+  await stack.until('the simulated frameworks subscribed', 60_000, async () => {
+    const frameworks = (await (await fetch(`${stack.simUrl}/frameworks`)).json()) as { subscribed: boolean }[];
+    return frameworks.length > 0 && frameworks.every((f) => f.subscribed);
+  });
+  // Warms the reference worker up (bundle, first poll) outside the measured time.
+  await stack.client.workflow.execute('referenceLifecycle', { taskQueue: REFERENCE_QUEUE, workflowId: 'fleet-reference/warm-up' });
 
-    // 1. The reference: N lifecycles, IN_FLIGHT at a time.
-    const refCpu = cpuSnapshot(stack, ['reference-worker', 'temporal']);
-    const refStart = performance.now();
-    await inFlight(MACHINES, IN_FLIGHT, (i) =>
-      stack.client.workflow.execute('referenceLifecycle', { taskQueue: REFERENCE_QUEUE, workflowId: `fleet-reference/${i}` }),
-    );
-    const refSeconds = (performance.now() - refStart) / 1000;
-    const refCpuUsed = cpuSince(stack, refCpu);
-    const refEvents = (await stack.client.workflow.getHandle('fleet-reference/1').describe()).historyLength;
-    console.log(`reference: ${MACHINES} lifecycles in ${round(refSeconds)} s`);
+  // 1. The reference: N lifecycles, IN_FLIGHT at a time.
+  const refCpu = cpuSnapshot(stack, ['reference-worker', 'temporal']);
+  const refStart = performance.now();
+  await inFlight(MACHINES, IN_FLIGHT, (i) =>
+    stack.client.workflow.execute('referenceLifecycle', { taskQueue: REFERENCE_QUEUE, workflowId: `fleet-reference/${i}` }),
+  );
+  const refSeconds = (performance.now() - refStart) / 1000;
+  const refCpuUsed = cpuSince(stack, refCpu);
+  const refEvents = (await stack.client.workflow.getHandle('fleet-reference/1').describe()).historyLength;
+  console.log(`reference: ${MACHINES} lifecycles in ${round(refSeconds)} s`);
 
-    // 2. maint: windows of 50, OPEN_WINDOWS at a time, each waited for until COMPLETED; status read every second.
-    const cpu = cpuSnapshot(stack, ['worker', 'api', 'sim', 'temporal']);
-    const open = new Set<string>();
-    const status = startStatusSampler(stack.apiUrl, open);
-    const windowIds: string[] = [];
-    let createErrors = 0;
-    const start = performance.now();
-    const windowsCount = Math.ceil(MACHINES / WINDOW_SIZE);
-    await inFlight(windowsCount, OPEN_WINDOWS, async (w) => {
-      const machines = range(w * WINDOW_SIZE + 1, Math.min(MACHINES, (w + 1) * WINDOW_SIZE)).map(machineId);
-      const id = await createWindow(stack.apiUrl, machines, () => createErrors++);
-      windowIds.push(id);
-      open.add(id);
-      await stack.client.workflow.getHandle(ids.window(id)).result();
-      open.delete(id);
-      console.log(`  ${round((performance.now() - start) / 1000)} s: window ${id} completed (${windowIds.length - open.size} of ${windowsCount})`);
-    });
-    // Machines end a moment after their window sees them UP (last notices, release): the lifecycle ends there.
-    const running = `WorkflowType = "machineWorkflow" AND ExecutionStatus = "Running" AND WorkflowId STARTS_WITH "${ids.machinePrefix}"`;
-    await stack.until('every machine workflow closed', 600_000, async () => (await stack.client.workflow.count(running)).count === 0, 500);
-    const wallSeconds = (performance.now() - start) / 1000;
-    const statusTimes = await status.stop();
-    const cpuUsed = cpuSince(stack, cpu);
-    console.log(`maint: ${MACHINES} machines in ${round(wallSeconds)} s`);
+  // 2. maint: windows of 50, OPEN_WINDOWS at a time, each waited for until COMPLETED; status read every second.
+  const cpu = cpuSnapshot(stack, ['worker', 'api', 'sim', 'temporal']);
+  const open = new Set<string>();
+  const status = startStatusSampler(stack.apiUrl, open);
+  const watchdog = startStuckDrainWatchdog(stack.simUrl);
+  const windowIds: string[] = [];
+  let createErrors = 0;
+  const start = performance.now();
+  const windowsCount = Math.ceil(MACHINES / WINDOW_SIZE);
+  await inFlight(windowsCount, OPEN_WINDOWS, async (w) => {
+    const machines = range(w * WINDOW_SIZE + 1, Math.min(MACHINES, (w + 1) * WINDOW_SIZE)).map(machineId);
+    const id = await createWindow(stack.apiUrl, machines, () => createErrors++);
+    windowIds.push(id);
+    open.add(id);
+    await stack.client.workflow.getHandle(ids.window(id)).result();
+    open.delete(id);
+    console.log(`  ${round((performance.now() - start) / 1000)} s: window ${id} completed (${windowIds.length - open.size} of ${windowsCount})`);
+  });
+  // Machines end a moment after their window sees them UP (last notices, release): the lifecycle ends there.
+  const running = `WorkflowType = "machineWorkflow" AND ExecutionStatus = "Running" AND WorkflowId STARTS_WITH "${ids.machinePrefix}"`;
+  await stack.until('every machine workflow closed', 600_000, async () => (await stack.client.workflow.count(running)).count === 0, 500);
+  const wallSeconds = (performance.now() - start) / 1000;
+  const statusTimes = await status.stop();
+  const unstuck = await watchdog.stop();
+  const cpuUsed = cpuSince(stack, cpu);
+  console.log(`maint: ${MACHINES} machines in ${round(wallSeconds)} s`);
 
-    // 3. What the run left: every machine's final view (lags), a sample's histories, every other workflow's size.
-    const views = await mapLimit(range(1, MACHINES), 20, (i) =>
-      stack.client.workflow.getHandle<() => Promise<MachineView>>(ids.machine(machineId(i))).result(),
-    );
-    const lags = escalationLagsMs(views);
-    const sample = sampleOf(range(1, MACHINES), HISTORY_SAMPLE);
-    const histories = await mapLimit(sample, 10, (i) => stack.client.workflow.getHandle(ids.machine(machineId(i))).fetchHistory());
-    const machineEvents = histories.map((h) => h.events?.length ?? 0);
-    const machineHistoryEvents = histories.flatMap((h) => h.events ?? []);
-    const byType = countBy(machineHistoryEvents.map((e) => eventTypeName(e.eventType)));
-    const signalsSent = countBy(
-      machineHistoryEvents.flatMap((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName ?? []),
-    );
-    const activities = countBy(machineHistoryEvents.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []));
-    const others = await otherWorkflows(stack.client, ids);
-    const refHistory = await stack.client.workflow.getHandle('fleet-reference/1').fetchHistory();
-    const refByType = countBy((refHistory.events ?? []).map((e) => eventTypeName(e.eventType)));
+  // 3. What the run left: every machine's final view (lags), a sample's histories, every other workflow's size.
+  const views = await mapLimit(range(1, MACHINES), 20, (i) =>
+    stack.client.workflow.getHandle<() => Promise<MachineView>>(ids.machine(machineId(i))).result(),
+  );
+  const lags = escalationLagsMs(views);
+  const sample = sampleOf(range(1, MACHINES), HISTORY_SAMPLE);
+  const histories = await mapLimit(sample, 10, (i) => stack.client.workflow.getHandle(ids.machine(machineId(i))).fetchHistory());
+  const machineEvents = histories.map((h) => h.events?.length ?? 0);
+  const machineHistoryEvents = histories.flatMap((h) => h.events ?? []);
+  const byType = countBy(machineHistoryEvents.map((e) => eventTypeName(e.eventType)));
+  const signalsSent = countBy(
+    machineHistoryEvents.flatMap((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName ?? []),
+  );
+  const activities = countBy(machineHistoryEvents.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []));
+  const others = await otherWorkflows(stack.client, ids);
+  const refHistory = await stack.client.workflow.getHandle('fleet-reference/1').fetchHistory();
+  const refByType = countBy((refHistory.events ?? []).map((e) => eventTypeName(e.eventType)));
 
-    const eventsPerMachine = mean(machineEvents);
-    const figures = {
-      machines: MACHINES,
-      windowSize: WINDOW_SIZE,
-      openWindows: OPEN_WINDOWS,
-      wallSeconds: round(wallSeconds, 2),
-      machinesPerSecond: round(MACHINES / wallSeconds, 2),
-      referenceWallSeconds: round(refSeconds, 2),
-      referenceMachinesPerSecond: round(MACHINES / refSeconds, 2),
-      ratio: round(refSeconds / wallSeconds, 3),
-      eventsPerMachine: round(eventsPerMachine, 1),
-      eventsPerMachineAllWorkflows: round(eventsPerMachine + others.events / MACHINES, 1),
-      referenceEventsPerMachine: refEvents,
-      workerCpuSecondsPerMachine: round(cpuUsed.seconds.worker! / MACHINES, 4),
-      referenceWorkerCpuSecondsPerMachine: round(refCpuUsed.seconds['reference-worker']! / MACHINES, 4),
-      serverCpuSecondsPerMachine: round(cpuUsed.seconds.temporal! / MACHINES, 4),
-      referenceServerCpuSecondsPerMachine: round(refCpuUsed.seconds.temporal! / MACHINES, 4),
-      apiCpuSeconds: round(cpuUsed.seconds.api!, 1),
-      simCpuSeconds: round(cpuUsed.seconds.sim!, 1),
-      workerPeakRssMb: round(peakRssMb(stack.pid('worker')), 0),
-      apiPeakRssMb: round(peakRssMb(stack.pid('api')), 0),
-      windowCreateErrors: createErrors,
-      statusCalls: statusTimes.window.length,
-      statusErrors: statusTimes.errors,
-      statusP50Ms: round(percentile(statusTimes.window, 50)),
-      statusP99Ms: round(percentile(statusTimes.window, 99)),
-      mesosStatusCalls: statusTimes.mesos.length,
-      mesosStatusP50Ms: round(percentile(statusTimes.mesos, 50)),
-      mesosStatusP99Ms: round(percentile(statusTimes.mesos, 99)),
-      escalations: lags.length,
-      escalationLagP50Ms: round(percentile(lags, 50)),
-      escalationLagP99Ms: round(percentile(lags, 99)),
-      escalationLagMaxMs: round(Math.max(...lags)),
-      load: { before: loadBefore, after: machineLoad() },
-    };
-    const targets: Target[] = [
-      { name: 'ratio (maint ÷ reference machines/s)', measured: figures.ratio, kind: 'min', limit: 0.5 },
-      { name: 'escalation lag p99', measured: figures.escalationLagP99Ms, kind: 'max', limit: 1000, unit: 'ms' },
-      { name: 'status (GET /api/v1/windows/:id) p99', measured: figures.statusP99Ms, kind: 'max', limit: 250, unit: 'ms' },
-    ];
+  const eventsPerMachine = mean(machineEvents);
+  const figures = {
+    machines: MACHINES,
+    windowSize: WINDOW_SIZE,
+    openWindows: OPEN_WINDOWS,
+    wallSeconds: round(wallSeconds, 2),
+    machinesPerSecond: round(MACHINES / wallSeconds, 2),
+    referenceWallSeconds: round(refSeconds, 2),
+    referenceMachinesPerSecond: round(MACHINES / refSeconds, 2),
+    ratio: round(refSeconds / wallSeconds, 3),
+    eventsPerMachine: round(eventsPerMachine, 1),
+    eventsPerMachineAllWorkflows: round(eventsPerMachine + others.events / MACHINES, 1),
+    referenceEventsPerMachine: refEvents,
+    workerCpuSecondsPerMachine: round(cpuUsed.seconds.worker! / MACHINES, 4),
+    referenceWorkerCpuSecondsPerMachine: round(refCpuUsed.seconds['reference-worker']! / MACHINES, 4),
+    serverCpuSecondsPerMachine: round(cpuUsed.seconds.temporal! / MACHINES, 4),
+    referenceServerCpuSecondsPerMachine: round(refCpuUsed.seconds.temporal! / MACHINES, 4),
+    apiCpuSeconds: round(cpuUsed.seconds.api!, 1),
+    simCpuSeconds: round(cpuUsed.seconds.sim!, 1),
+    workerPeakRssMb: round(peakRssMb(stack.pid('worker')), 0),
+    apiPeakRssMb: round(peakRssMb(stack.pid('api')), 0),
+    windowCreateErrors: createErrors,
+    stuckHardDrains: unstuck.machines.size,
+    tasksStoppedForStuckHardDrains: unstuck.tasks,
+    statusCalls: statusTimes.window.length,
+    statusErrors: statusTimes.errors,
+    statusP50Ms: round(percentile(statusTimes.window, 50)),
+    statusP99Ms: round(percentile(statusTimes.window, 99)),
+    mesosStatusCalls: statusTimes.mesos.length,
+    mesosStatusP50Ms: round(percentile(statusTimes.mesos, 50)),
+    mesosStatusP99Ms: round(percentile(statusTimes.mesos, 99)),
+    escalations: lags.length,
+    escalationLagP50Ms: round(percentile(lags, 50)),
+    escalationLagP99Ms: round(percentile(lags, 99)),
+    escalationLagMaxMs: round(Math.max(...lags)),
+    load: { before: loadBefore, after: machineLoad() },
+  };
+  const targets: Target[] = [
+    { name: 'ratio (maint ÷ reference machines/s)', measured: figures.ratio, kind: 'min', limit: 0.5 },
+    { name: 'escalation lag p99', measured: figures.escalationLagP99Ms, kind: 'max', limit: 1000, unit: 'ms' },
+    { name: 'status (GET /api/v1/windows/:id) p99', measured: figures.statusP99Ms, kind: 'max', limit: 250, unit: 'ms' },
+  ];
 
-    console.log('');
+  console.log('');
+  console.log(
+    table(
+      ['what', 'maint', 'reference'],
+      [
+        ['machines (windows of 50, in flight)', `${MACHINES} (${OPEN_WINDOWS} windows, ${IN_FLIGHT})`, `${MACHINES} (${IN_FLIGHT})`],
+        ['wall time', `${figures.wallSeconds} s`, `${figures.referenceWallSeconds} s`],
+        ['machines/s', figures.machinesPerSecond, figures.referenceMachinesPerSecond],
+        ['history events per machine', `${figures.eventsPerMachine} (all workflows: ${figures.eventsPerMachineAllWorkflows})`, refEvents],
+        ['worker CPU s per machine', figures.workerCpuSecondsPerMachine, figures.referenceWorkerCpuSecondsPerMachine],
+        ['dev server CPU s per machine', figures.serverCpuSecondsPerMachine, figures.referenceServerCpuSecondsPerMachine],
+        ['worker / API peak RSS', `${figures.workerPeakRssMb} / ${figures.apiPeakRssMb} MiB`, ''],
+        ['GET /api/v1/windows/:id (every 1 s)', `p50 ${figures.statusP50Ms} ms, p99 ${figures.statusP99Ms} ms (${figures.statusCalls} calls)`, ''],
+        ['GET /master/maintenance/status (every 5 s)', `p50 ${figures.mesosStatusP50Ms} ms, p99 ${figures.mesosStatusP99Ms} ms (${figures.mesosStatusCalls} calls)`, ''],
+        ['deadline → hard drain', `p50 ${figures.escalationLagP50Ms} ms, p99 ${figures.escalationLagP99Ms} ms, max ${figures.escalationLagMaxMs} ms (${lags.length} machines)`, ''],
+        ['load average (1 min) before / after', `${loadBefore.load1} / ${figures.load.after.load1} (${loadBefore.cores} cores)`, ''],
+      ],
+    ),
+  );
+  console.log('');
+  console.log(`events of a machine workflow by type (mean of ${histories.length}): ${byType.map(([t, n]) => `${t} ${round(n / histories.length, 1)}`).join(', ')}`);
+  const perMachine = (counts: [string, number][]) => counts.map(([t, n]) => `${t} ${round(n / histories.length, 1)}`).join(', ');
+  console.log(`signals a machine sends, by name (mean): ${perMachine(signalsSent)}`);
+  console.log(`activities a machine runs, by type (mean): ${perMachine(activities)}`);
+  console.log(`events of the reference workflow by type: ${refByType.map(([t, n]) => `${t} ${n}`).join(', ')}`);
+  console.log(`other workflows: ${others.workflows} (windows, mailboxes, registry, schedule), ${others.events} events in all; the busiest: ${others.largest.map((r) => `${r.workflowId} ${r.events}`).join(', ')}`);
+  console.log('');
+  if (unstuck.machines.size > 0) {
     console.log(
-      table(
-        ['what', 'maint', 'reference'],
-        [
-          ['machines (windows of 50, in flight)', `${MACHINES} (${OPEN_WINDOWS} windows, ${IN_FLIGHT})`, `${MACHINES} (${IN_FLIGHT})`],
-          ['wall time', `${figures.wallSeconds} s`, `${figures.referenceWallSeconds} s`],
-          ['machines/s', figures.machinesPerSecond, figures.referenceMachinesPerSecond],
-          ['history events per machine', `${figures.eventsPerMachine} (all workflows: ${figures.eventsPerMachineAllWorkflows})`, refEvents],
-          ['worker CPU s per machine', figures.workerCpuSecondsPerMachine, figures.referenceWorkerCpuSecondsPerMachine],
-          ['dev server CPU s per machine', figures.serverCpuSecondsPerMachine, figures.referenceServerCpuSecondsPerMachine],
-          ['worker / API peak RSS', `${figures.workerPeakRssMb} / ${figures.apiPeakRssMb} MiB`, ''],
-          ['GET /api/v1/windows/:id (every 1 s)', `p50 ${figures.statusP50Ms} ms, p99 ${figures.statusP99Ms} ms (${figures.statusCalls} calls)`, ''],
-          ['GET /master/maintenance/status (every 5 s)', `p50 ${figures.mesosStatusP50Ms} ms, p99 ${figures.mesosStatusP99Ms} ms (${figures.mesosStatusCalls} calls)`, ''],
-          ['deadline → hard drain', `p50 ${figures.escalationLagP50Ms} ms, p99 ${figures.escalationLagP99Ms} ms, max ${figures.escalationLagMaxMs} ms (${lags.length} machines)`, ''],
-          ['load average (1 min) before / after', `${loadBefore.load1} / ${figures.load.after.load1} (${loadBefore.cores} cores)`, ''],
-        ],
-      ),
+      `STUCK  ${unstuck.machines.size} hard drains waited on tasks placed after their kill (${[...unstuck.machines].join(', ')}); ` +
+        `the benchmark stopped those ${unstuck.tasks} tasks after ${STUCK_AFTER_MS / 1000} s (a maint bug: activities/driver.ts hardDrain kills once)`,
     );
-    console.log('');
-    console.log(`events of a machine workflow by type (mean of ${histories.length}): ${byType.map(([t, n]) => `${t} ${round(n / histories.length, 1)}`).join(', ')}`);
-    const perMachine = (counts: [string, number][]) => counts.map(([t, n]) => `${t} ${round(n / histories.length, 1)}`).join(', ');
-    console.log(`signals a machine sends, by name (mean): ${perMachine(signalsSent)}`);
-    console.log(`activities a machine runs, by type (mean): ${perMachine(activities)}`);
-    console.log(`events of the reference workflow by type: ${refByType.map(([t, n]) => `${t} ${n}`).join(', ')}`);
-    console.log(`other workflows: ${others.workflows} (windows, mailboxes, registry, schedule), ${others.events} events in all; the busiest: ${others.largest.map((r) => `${r.workflowId} ${r.events}`).join(', ')}`);
-    console.log('');
-    for (const t of targets) console.log(targetLine(t));
-    console.log(JSON.stringify({ ...figures, targets: Object.fromEntries(targets.map((t) => [t.name, verdict(t)])) }));
   }
+  for (const t of targets) console.log(targetLine(t));
+  console.log(JSON.stringify({ ...figures, targets: Object.fromEntries(targets.map((t) => [t.name, verdict(t)])) }));
 }
 
 /**
@@ -230,6 +239,57 @@ async function createWindow(apiUrl: string, machines: { hostname: string; ip: st
     await sleep(1_000);
   }
   throw new Error(`the window of ${machines[0]!.hostname} was not found after POST /api/v1/windows answered ${res.status}`);
+}
+
+/** How long a hard drain may wait on RUNNING tasks after its kill before the watchdog calls it stuck. */
+const STUCK_AFTER_MS = 30_000;
+
+/**
+ * maint's hard drain kills a machine's tasks once, then waits for it to be empty; a task the mover places there after
+ * the kill is never killed and the drain would wait out its 2 h timeout (a bug outside this benchmark, see
+ * docs/performance.md). So that the run ends and says so, this watchdog finds machines still holding RUNNING tasks 30 s
+ * after their hard-drain kill and stops those tasks as their framework would (DELETE /tasks/:id on the simulator),
+ * counting each machine and task.
+ */
+function startStuckDrainWatchdog(simUrl: string) {
+  const machines = new Set<string>();
+  let tasks = 0;
+  let stopped = false;
+  const sweep = async () => {
+    const stats = (await (await fetch(`${simUrl}/stats`)).json()) as {
+      killLog: { hostname: string; at: string; reason: string }[];
+      agentLog: { hostname: string; action: string }[];
+    };
+    // Once down and up again, a machine takes tasks legitimately.
+    const wentDown = new Set(stats.agentLog.filter((a) => a.action === 'down').map((a) => a.hostname));
+    const killedAt = new Map<string, number>();
+    for (const k of stats.killLog) if (k.reason === 'hard-drain') killedAt.set(k.hostname, Math.min(killedAt.get(k.hostname) ?? Infinity, Date.parse(k.at)));
+    const fleet = (await (await fetch(`${simUrl}/machines`)).json()) as { id: { hostname: string }; down: boolean; tasks: { taskId: string; state: string }[] }[];
+    for (const m of fleet) {
+      const at = killedAt.get(m.id.hostname);
+      if (m.down || wentDown.has(m.id.hostname) || at === undefined || Date.now() - at < STUCK_AFTER_MS) continue;
+      for (const t of m.tasks.filter((t) => t.state === 'RUNNING')) {
+        const res = await fetch(`${simUrl}/tasks/${encodeURIComponent(t.taskId)}`, { method: 'DELETE' });
+        if (res.ok) {
+          machines.add(m.id.hostname);
+          tasks++;
+        }
+      }
+    }
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      await sleep(10_000);
+      if (!stopped) await sweep().catch(() => undefined);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return { machines, tasks };
+    },
+  };
 }
 
 /** Runs task(0..count-1) with at most `limit` running at once; the first failure fails the whole. */
@@ -328,12 +388,15 @@ function mean(values: readonly number[]): number {
 
 // After a failure the stack stops while calls to it are still pending: their errors are expected and not the news.
 let failed = false;
-process.on('unhandledRejection', (err) => {
-  if (!failed) console.error('unexpected', err);
-});
-process.on('uncaughtException', (err) => {
-  if (!failed) console.error('unexpected', err);
-});
+let current: BenchStack | undefined;
+const expected = () => failed || current?.isStopping === true;
+for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
+  process.on(event, (err) => {
+    if (expected()) return;
+    console.error(event, err);
+    process.exit(1);
+  });
+}
 
 main()
   .then(() => process.exit(0))

@@ -32,6 +32,10 @@ export interface BenchStackOptions {
 export class BenchStack {
   readonly processes = new Map<Role | string, ChildProcess>();
   private stopping = false;
+  /** True once stop() began: errors of calls still pending to the stack are then expected. */
+  get isStopping(): boolean {
+    return this.stopping;
+  }
   private died: (err: Error) => void = () => {};
   /** Rejects when a process of the stack exits before stop(): race the benchmark against it, or it waits forever. */
   readonly failure = new Promise<never>((_, reject) => {
