@@ -13,6 +13,7 @@ import { simIp } from '../src/sim/fleet';
 import { Stack } from '../test/support/stack';
 import { TestFramework } from '../test/support/framework';
 import { freePort } from '../test/support/ports';
+import { percentile } from './bench-measure-support';
 
 const MACHINES = Number(process.env.BENCH_MACHINES ?? 300);
 const FRAMEWORKS = Number(process.env.BENCH_FRAMEWORKS ?? 3);
@@ -90,9 +91,9 @@ async function main(): Promise<void> {
       offersPerSecond: round(offersDelivered / (allOffersMs / 1000)),
       answerCallMs: round(answerMs),
       reofferAllSeconds: round(reofferMs / 1000),
-      placementP50Ms: round(pct(placementMs, 50)),
-      placementP95Ms: round(pct(placementMs, 95)),
-      pullP50Ms: round(pct(pullMs, 50)),
+      placementP50Ms: round(percentile(placementMs, 50)),
+      placementP95Ms: round(percentile(placementMs, 95)),
+      pullP50Ms: round(percentile(pullMs, 50)),
       badSignatures: frameworks.reduce((n, f) => n + f.rejected.length, 0),
     };
     console.log(
@@ -114,11 +115,6 @@ async function main(): Promise<void> {
     await stack.stop();
     await server.stop();
   }
-}
-
-function pct(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 function round(n: number): number {
