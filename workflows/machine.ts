@@ -21,7 +21,7 @@ import { ANSWERS, answerValue, DEADLINE, MACHINE, MODE, WINDOW } from '../src/te
 import { CLUSTER_CALL, drainCall } from './activity-options';
 import { drainWaitSummary, hardDrainSummary, lastNoticesSummary, lookSummary, upTimerSummary } from './summaries';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
-import { ORDERED_NOTICES, REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
+import { DECIDE_FROM_STATE, ORDERED_NOTICES, REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
 import { observe } from './sinks';
 import {
   frameworkNotices,
@@ -206,6 +206,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     );
     m.observe(seen, Date.now(), () => ids.offer(ids.machine(m.machine), uuid4())).forEach(deliver);
     setCurrentDetails(m.details(Date.now())); // tasks remaining change at every look, reports only at phase changes
+    if (patched(DECIDE_FROM_STATE)) return decide();
     // Answers changed: Mesos' maintenance status reads them from the search attribute. A command changed the phase
     // (an extension put a machine waiting for the budgets back to draining): the window frees its slot.
     if (JSON.stringify(m.answers) !== reportedAnswers && patched(REPORTS_FOR_MESOS)) await report();
@@ -255,6 +256,70 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     await report();
   }
 
+  /**
+   * After a look: settle the step from the state and the time, send what it implies, then report once (if anything a
+   * report carries changed) and wait. Nothing is awaited between the look's result and the decision, so a signal that
+   * came with the result in one workflow task, or just after it in another, leads to the same commands.
+   */
+  async function decide(): Promise<void> {
+    const now = Date.now();
+    let step = m.nextDrainStep(now);
+    if (step === 'escalate') step = m.escalate(now);
+    if (step === 'cancel') {
+      m.cancelDrain(now).forEach(deliver);
+      observe.up(m);
+      return reportChanges();
+    }
+    if (step === 'wait') {
+      await reportChanges();
+      return waitBeforeNextLook();
+    }
+    if (!m.mayGoDown(now)) return reportChanges();
+    if (schedulerApi() && m.needsBudget()) {
+      // The frameworks' disruption budgets come before a hard drain that kills tasks; the registry answers with a
+      // machineCommand (granted, or held and why).
+      const request = { machineKey: m.key, workflowId: workflowInfo().workflowId, label, tasksByFramework: m.askBudget(now) };
+      const [asked] = await Promise.all([
+        registry.signal(requestDisruption, request).then(
+          () => true,
+          () => false,
+        ),
+        reportChanges(),
+      ]);
+      if (asked) return;
+      m.budgetsUnreachable(Date.now()); // no registry: no framework ever subscribed, so there is no budget
+    }
+    m.startHardDrain(Date.now()).forEach(deliver);
+    observe.hardDrainStarted(m);
+    return reportChanges();
+  }
+
+  /** A report when the mode, phase or answers changed since the last one; else only what the registry lacks. */
+  async function reportChanges(): Promise<void> {
+    if (m.mode !== reportedMode || m.phase !== reportedPhase || JSON.stringify(m.answers) !== reportedAnswers) return report();
+    await Promise.all(tellRegistry().map((p) => p.catch(() => undefined)));
+  }
+
+  /** Until the deadline, the next look, or a refuse filter's end, whichever is first; a signal wakes it sooner. */
+  async function waitBeforeNextLook(): Promise<void> {
+    const now = Date.now();
+    const untilDeadline = m.deadlineMs - now;
+    let timeout =
+      m.phase === 'draining' && untilDeadline > 0 ? Math.min(untilDeadline, input.checkIntervalMs) : input.checkIntervalMs;
+    let why: Parameters<typeof drainWaitSummary>[2] =
+      m.phase === 'draining' && timeout === untilDeadline ? { kind: 'deadline', atMs: m.deadlineMs } : { kind: 'look', inMs: timeout };
+    const nextOffer = m.nextOfferAtMs(now);
+    if (nextOffer !== undefined && Math.max(nextOffer - now, 1) < timeout) {
+      timeout = Math.max(nextOffer - now, 1);
+      why = { kind: 'refuse-filter', atMs: nextOffer };
+    }
+    await condition(() => m.wake, timeout, { summary: drainWaitSummary(label, m.phase, why, now) });
+  }
+
+  function upIsDue(nowMs: number): boolean {
+    return m.upAtMs !== undefined && nowMs >= m.upAtMs;
+  }
+
   async function hardDrain(): Promise<void> {
     const key = `${m.windowId}/${m.key}`;
     let killed: { taskId: string; frameworkId: string }[] = [];
@@ -284,8 +349,15 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
         upAt === undefined
           ? await condition(() => m.wake).then(() => true)
           : await condition(() => m.wake, Math.max(upAt - Date.now(), 1), { summary: upTimerSummary(label, upAt, Date.now()) });
-      if (woke && !m.requests.up) return; // woken by something else, e.g. a cancel that cleared the auto-up
-      if (!woke) why = 'unavailability ended';
+      if (patched(DECIDE_FROM_STATE)) {
+        // Whatever woke it, and whichever came first in one workflow task: the operator's up, or the end of the
+        // unavailability by the clock (a cancel may have cleared the auto-up, an extension moved it).
+        if (!m.requests.up && !upIsDue(Date.now())) return;
+        if (!m.requests.up) why = 'unavailability ended';
+      } else {
+        if (woke && !m.requests.up) return; // woken by something else, e.g. a cancel that cleared the auto-up
+        if (!woke) why = 'unavailability ended';
+      }
     }
     if (m.known) {
       await cluster.bringMachineUp.executeWithOptions({ summary: `bring ${label} up (${why})` }, [

@@ -16,3 +16,12 @@ export const ANSWERS_IN_BACKGROUND = 'answers-in-background';
 
 /** A machine sends one framework's notices one after the other (two signals sent together may arrive swapped). */
 export const ORDERED_NOTICES = 'ordered-notices';
+
+/**
+ * A machine decides from its state and the time, and reports once per step: after a look it settles the step (wait,
+ * cancel, escalate, wait for a slot or the budgets, hard drain) before it sends anything, and while DOWN it comes UP
+ * when the unavailability has ended, whatever woke it. Its commands then no longer depend on whether a signal was
+ * applied in the same workflow task as a look's result or a timer (they were, in replays of histories a worker had
+ * written in two tasks: docs/reliability.md).
+ */
+export const DECIDE_FROM_STATE = 'decide-from-state';

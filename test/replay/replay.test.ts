@@ -37,6 +37,7 @@ test.each([
   ['machineWorkflow', 'reports-for-mesos'],
   ['machineWorkflow', 'scheduler-api'],
   ['machineWorkflow', 'ordered-notices'],
+  ['machineWorkflow', 'decide-from-state'],
   ['frameworksWorkflow', 'scheduler-api'],
   ['agentWorkflow', 'scheduler-api'],
   ['frameworkMailboxWorkflow', 'answers-in-background'],
