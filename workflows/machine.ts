@@ -9,6 +9,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
@@ -21,7 +22,8 @@ import { ANSWERS, answerValue, DEADLINE, MACHINE, MODE, WINDOW } from '../src/te
 import { CLUSTER_CALL, drainCall } from './activity-options';
 import { drainWaitSummary, hardDrainSummary, lastNoticesSummary, lookSummary, upTimerSummary } from './summaries';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
-import { DECIDE_FROM_STATE, ORDERED_NOTICES, REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
+import { MACHINE_STATE_MEMO, publishedState } from '../src/temporal/machine-memo';
+import { DECIDE_FROM_STATE, ORDERED_NOTICES, REPORTS_FOR_MESOS, SCHEDULER_API, STATE_IN_MEMO } from './patches';
 import { observe } from './sinks';
 import {
   frameworkNotices,
@@ -170,12 +172,24 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     await Promise.all(sent.map((p) => p.catch(() => undefined)));
   };
 
+  /** Publishes the state in the memo when it changed since the last time (one event each). */
+  let published = '';
+  const publishState = (): void => {
+    if (!patched(STATE_IN_MEMO)) return;
+    const { deliveries: _pending, ...state } = m.snapshot();
+    const text = JSON.stringify(state);
+    if (text === published) return;
+    published = text;
+    upsertMemo({ [MACHINE_STATE_MEMO]: publishedState(state, text) });
+  };
+
   if (!input.resume) observe.draining(m);
   // After continue-as-new, notices the previous run had not delivered go out again under the same keys.
   m.deliveries.forEach(deliver);
   await report();
 
   while (m.phase !== 'done') {
+    publishState();
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > (input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS)) {
       // Notices still being delivered are re-sent by the next run under the same keys; give them a moment first so
@@ -191,6 +205,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     else await waitWhileDown();
   }
 
+  publishState();
   // Let the last rescinds reach the frameworks, then free the machine for its next window.
   await condition(() => inFlight === 0, FINAL_DELIVERY_WAIT_MS, { summary: lastNoticesSummary(label, FINAL_DELIVERY_WAIT_MS) });
   await getExternalWorkflowHandle(ids.schedule)
@@ -206,6 +221,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     );
     m.observe(seen, Date.now(), () => ids.offer(ids.machine(m.machine), uuid4())).forEach(deliver);
     setCurrentDetails(m.details(Date.now())); // tasks remaining change at every look, reports only at phase changes
+    publishState(); // the tasks remaining, as this look saw them
     if (patched(DECIDE_FROM_STATE)) return decide();
     // Answers changed: Mesos' maintenance status reads them from the search attribute. A command changed the phase
     // (an extension put a machine waiting for the budgets back to draining): the window frees its slot.

@@ -25,3 +25,6 @@ export const ORDERED_NOTICES = 'ordered-notices';
  * written in two tasks: docs/reliability.md).
  */
 export const DECIDE_FROM_STATE = 'decide-from-state';
+
+/** A machine publishes its state in its memo whenever it changes: reads then need no worker (src/temporal/machine-memo.ts). */
+export const STATE_IN_MEMO = 'state-in-memo';

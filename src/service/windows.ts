@@ -6,6 +6,8 @@ import type { Policy } from '../domain/policy';
 import type { MachineView, Unavailability, WindowView } from '../domain/window';
 import { WorkflowIds } from '../temporal/ids';
 import { callTemporal, toMaintError } from '../temporal/client';
+import { stateFromMemo } from '../temporal/machine-memo';
+import { MachineState } from '../../workflows/machine-state';
 import {
   cancelWindow,
   createWindow,
@@ -68,7 +70,7 @@ export class WindowService {
     const workflowId = this.ids.machine(id);
     const query = `WorkflowId = "${workflowId}" AND MaintenanceWindow = "${windowId}"`;
     for await (const run of this.client.workflow.list({ query, pageSize: 1 })) {
-      return this.client.workflow.getHandle(workflowId, run.runId).query(machineView);
+      return this.machineRun(workflowId, run.runId);
     }
     return undefined;
   }
@@ -128,12 +130,23 @@ export class WindowService {
   /** The machine's latest maintenance, or undefined if it never had one. */
   async machine(id: MachineId): Promise<MachineView | undefined> {
     try {
-      return await this.client.workflow.getHandle(this.ids.machine(id)).query(machineView);
+      return await this.machineRun(this.ids.machine(id));
     } catch (err) {
       const mapped = toMaintError(err);
       if (isNotFound(mapped)) return undefined;
       throw mapped;
     }
+  }
+
+  /**
+   * One run of a machine's workflow (its latest without `runId`): the state it published in its memo, read from
+   * Temporal's store with no worker involved; a run that published none (started before it did, or too large) is
+   * queried.
+   */
+  private async machineRun(workflowId: string, runId?: string): Promise<MachineView> {
+    const handle = this.client.workflow.getHandle(workflowId, runId);
+    const state = stateFromMemo((await handle.describe()).memo);
+    return state ? MachineState.resume(state).view(Date.now()) : handle.query(machineView);
   }
 }
 

@@ -59,3 +59,29 @@ test('SIGKILL of the worker while DRAINING and during a hard drain: the window c
   const killedByMaint = done.machines.flatMap((m: any) => m.killed.map((t: any) => t.taskId)).sort();
   expect(killedByMaint).toEqual(Object.keys(stats.kills).sort());
 });
+
+test('with no worker running, a machine still reads: its state comes from its memo, not from a query', async () => {
+  const created = await stack.api('POST', '/api/v1/windows', { machines: [sim(9)], drainWithin: '5m', duration: '1m' });
+  expect(created.status).toBe(201);
+  const id: string = created.body.id;
+  const seen = await stack.eventually('sim-09 looked at and offered', async () => {
+    const res = await stack.api('GET', '/api/v1/machines/sim-09');
+    const m = res.body?.maintenance;
+    return m?.window === id && m.mode === 'DRAINING' && m.remaining.length > 0 && m.outstandingOffers.length > 0 ? m : undefined;
+  });
+  await stack.kill('worker');
+  try {
+    const started = Date.now();
+    const res = await stack.api('GET', '/api/v1/machines/sim-09');
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(5_000); // a query would wait for a worker that never comes
+    const m = res.body.maintenance;
+    expect([m.window, m.mode, m.phase]).toEqual([id, 'DRAINING', 'draining']);
+    expect(m.remaining).toEqual(seen.remaining);
+    expect(m.outstandingOffers).toEqual(seen.outstandingOffers);
+    expect(m.waitingOn).toMatch(/\S/);
+  } finally {
+    stack.spawn('worker');
+  }
+  expect((await stack.api('POST', `/api/v1/windows/${id}/cancel`)).status).toBe(200);
+});

@@ -1,0 +1,29 @@
+// A machine workflow publishes its state in its memo, so reads (a window's status, a machine's) come from Temporal's
+// store through DescribeWorkflowExecution: no worker takes part, so a read is as fast under load as when idle, still
+// answers while every worker is down, and never makes a worker load a workflow out of turn (a query on a workflow
+// that is not cached, with a task pending, is how the chaos run's non-replayable histories were written:
+// docs/reliability.md).
+import type { MachineSnapshot } from '../../workflows/machine-state';
+
+export const MACHINE_STATE_MEMO = 'machineState';
+
+/**
+ * Larger states are not published (readers query the workflow instead). Temporal refuses a workflow task whose memo
+ * passes its limit (32 KiB by default), which would stop the machine; the state counts UTF-16 units, a byte or more.
+ */
+export const MACHINE_MEMO_MAX_CHARS = 12 * 1024;
+
+/** What a machine publishes: its state without the notices still to deliver, or that it is too large to. */
+export type PublishedMachineState = { state: Omit<MachineSnapshot, 'deliveries'> } | { tooLarge: true };
+
+/** The memo value for a machine's state (`text` is its JSON, which the workflow compares to skip unchanged states). */
+export function publishedState(state: Omit<MachineSnapshot, 'deliveries'>, text: string): PublishedMachineState {
+  return text.length > MACHINE_MEMO_MAX_CHARS ? { tooLarge: true } : { state: JSON.parse(text) };
+}
+
+/** The published state in a described workflow's memo, if it has one (runs before the memo existed have none). */
+export function stateFromMemo(memo: Record<string, unknown> | undefined): MachineSnapshot | undefined {
+  const published = memo?.[MACHINE_STATE_MEMO] as PublishedMachineState | undefined;
+  if (!published || !('state' in published)) return undefined;
+  return { ...published.state, deliveries: [] };
+}
