@@ -41,6 +41,32 @@ export interface HardDrainRequest {
 }
 
 export function createDriverActivities({ driver, drainPollMs = 500, logger = SILENT }: ActivityDeps) {
+  /**
+   * Kills the machine's RUNNING tasks under the request's key (each at most once, whatever the retries) and waits
+   * until the machine is empty, heartbeating. A task placed after the kill is killed too, or the machine never
+   * empties. `onlyLate`: nothing was killed yet by this call's caller, so kill only if something runs.
+   */
+  async function untilEmpty(req: HardDrainRequest, log: ReturnType<typeof activityLogger>, onlyLate = false): Promise<KillResult> {
+    let result: KillResult = { killed: [] };
+    if (!onlyLate) {
+      result = await rejectedAsFinal(() => driver.killTasks(req));
+      log.info({ killed: result.killed.length, maxGracePeriodMs: req.maxGracePeriodMs }, 'hard drain: tasks killed, waiting for the machine to empty');
+    }
+    for (;;) {
+      const machine = await driver.describeMachine(req.machine);
+      if (!machine || machine.tasks.length === 0) {
+        if (!onlyLate || result.killed.length > 0) log.info({ killed: result.killed.length }, 'hard drain: machine empty');
+        return result;
+      }
+      if (machine.tasks.some((t) => t.state === 'RUNNING')) {
+        result = await rejectedAsFinal(() => driver.killTasks(req));
+        log.info({ killed: result.killed.length }, 'hard drain: tasks placed after the kill, killed too');
+      }
+      heartbeat({ remaining: machine.tasks.length });
+      await sleep(drainPollMs);
+    }
+  }
+
   return {
     /** What runs on a machine now, by framework. */
     async inspectMachine(machine: MachineId): Promise<MachineTasks> {
@@ -64,29 +90,21 @@ export function createDriverActivities({ driver, drainPollMs = 500, logger = SIL
      * the machine is empty. Heartbeats while it waits, so a crashed worker's attempt is retried promptly.
      */
     async hardDrain(req: HardDrainRequest): Promise<KillResult> {
-      const log = activityLogger(logger, req);
-      let result = await rejectedAsFinal(() => driver.killTasks(req));
-      log.info({ killed: result.killed.length, maxGracePeriodMs: req.maxGracePeriodMs }, 'hard drain: tasks killed, waiting for the machine to empty');
-      for (;;) {
-        const machine = await driver.describeMachine(req.machine);
-        if (!machine || machine.tasks.length === 0) {
-          log.info({ killed: result.killed.length }, 'hard drain: machine empty');
-          return result;
-        }
-        // A framework may still place a task on a DRAINING machine after the kill (bench:fleet's mover did): kill it
-        // too, under the same key, or the machine never empties. The key keeps every task killed at most once.
-        if (machine.tasks.some((t) => t.state === 'RUNNING')) {
-          result = await rejectedAsFinal(() => driver.killTasks(req));
-          log.info({ killed: result.killed.length }, 'hard drain: tasks placed after the kill, killed too');
-        }
-        heartbeat({ remaining: machine.tasks.length });
-        await sleep(drainPollMs);
-      }
+      return untilEmpty(req, activityLogger(logger, req));
     },
 
-    async takeMachineDown(req: { machine: MachineId; idempotencyKey: string }): Promise<void> {
+    /**
+     * Shuts the machine down. With `drain` (the hard drain's request), whatever runs there first is killed under the
+     * hard drain's key and the machine waits to be empty: a framework may place a task on a drained machine between
+     * the hard drain and this call (the chaos run's mover did, on machines it was told were usable until their
+     * maintenance began), and a task killed gracefully is better than one lost.
+     */
+    async takeMachineDown(req: { machine: MachineId; idempotencyKey: string; drain?: HardDrainRequest }): Promise<KillResult> {
+      const log = activityLogger(logger, req);
+      const result = req.drain ? await untilEmpty(req.drain, log, true) : { killed: [] };
       await rejectedAsFinal(() => driver.downMachine(req.machine, req.idempotencyKey));
-      activityLogger(logger, req).info('machine shut down');
+      log.info({ killedFirst: result.killed.length }, 'machine shut down');
+      return result;
     },
 
     async bringMachineUp(req: { machine: MachineId; idempotencyKey: string }): Promise<void> {

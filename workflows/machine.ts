@@ -341,14 +341,19 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     let killed: { taskId: string; frameworkId: string }[] = [];
     if (m.known) {
       const grace = m.policy.maxGracePeriodMs;
-      const result = await drain.hardDrain.executeWithOptions(
-        { summary: hardDrainSummary(label, m.tasksAtLastLook ?? 0, grace) },
-        [{ machine: m.machine, maxGracePeriodMs: grace, idempotencyKey: `${key}/hard-drain` }],
-      );
-      killed = result.killed.map(({ taskId, frameworkId }) => ({ taskId, frameworkId }));
-      await cluster.takeMachineDown.executeWithOptions({ summary: `shut ${label} down (window ${m.windowId})` }, [
-        { machine: m.machine, idempotencyKey: `${key}/down` },
+      const drainRequest = { machine: m.machine, maxGracePeriodMs: grace, idempotencyKey: `${key}/hard-drain` };
+      const result = await drain.hardDrain.executeWithOptions({ summary: hardDrainSummary(label, m.tasksAtLastLook ?? 0, grace) }, [
+        drainRequest,
       ]);
+      // The down kills, under the same key, what a framework placed after the hard drain found the machine empty.
+      const down = await drain.takeMachineDown.executeWithOptions({ summary: `shut ${label} down (window ${m.windowId})` }, [
+        { machine: m.machine, idempotencyKey: `${key}/down`, drain: drainRequest },
+      ]);
+      // Each key's answer lists every task killed under it so far; runs recorded before the down killed answer none.
+      const killedIds = new Set<string>();
+      killed = [...result.killed, ...(down?.killed ?? [])]
+        .filter(({ taskId }) => !killedIds.has(taskId) && killedIds.add(taskId))
+        .map(({ taskId, frameworkId }) => ({ taskId, frameworkId }));
     }
     m.markDown(killed, Date.now());
     observe.down(m);

@@ -38,6 +38,7 @@ test.each([
   ['machineWorkflow', 'scheduler-api'],
   ['machineWorkflow', 'ordered-notices'],
   ['machineWorkflow', 'decide-from-state'],
+  ['machineWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'scheduler-api'],
   ['agentWorkflow', 'scheduler-api'],
   ['frameworkMailboxWorkflow', 'answers-in-background'],

@@ -34,3 +34,26 @@ test('a task placed after the kill is killed too, once, and the drain then ends'
   const left = (await (await fetch(`${sim.url}/machines/sim-01`)).json()) as { tasks: unknown[] };
   expect(left.tasks).toEqual([]);
 }, 20_000);
+
+test('a task placed after the hard drain found the machine empty is killed by the down, not lost', async () => {
+  const activities = createDriverActivities({ driver: new SimDriver(sim.url), frameworks: undefined as never, drainPollMs: 50 });
+  const machine = { hostname: 'sim-02', ip: '192.0.2.2' };
+  const drain = { machine, idempotencyKey: 'w-1/sim-02/hard-drain' };
+  const env = new MockActivityEnvironment();
+  const drained = (await env.run(activities.hardDrain, drain)) as Awaited<ReturnType<typeof activities.hardDrain>>;
+  expect(drained.killed.map((k) => k.frameworkId)).toEqual(['early']);
+  const launched = await fetch(`${sim.url}/tasks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ frameworkId: 'late', machine, gracePeriodMs: 100 }),
+  });
+  expect(launched.status).toBe(201);
+
+  const down = (await env.run(activities.takeMachineDown, { machine, idempotencyKey: 'w-1/sim-02/down', drain })) as Awaited<
+    ReturnType<typeof activities.takeMachineDown>
+  >;
+  expect(down.killed.map((k) => k.frameworkId).sort()).toEqual(['early', 'late']); // the key's whole list
+  const stats = (await (await fetch(`${sim.url}/stats`)).json()) as { kills: Record<string, number>; lost: unknown[] };
+  expect(stats.lost).toEqual([]);
+  expect(Object.values(stats.kills).every((n) => n === 1)).toBe(true); // none killed twice, on either machine
+}, 20_000);
