@@ -22,7 +22,7 @@ import { ANSWERS, answerValue, DEADLINE, MACHINE, MODE, WINDOW } from '../src/te
 import { CLUSTER_CALL, drainCall } from './activity-options';
 import { drainWaitSummary, hardDrainSummary, lastNoticesSummary, lookSummary, upTimerSummary } from './summaries';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
-import { MACHINE_STATE_MEMO, publishedState } from '../src/temporal/machine-memo';
+import { MACHINE_STATE_MEMO, publishedState } from '../src/temporal/published-state';
 import { DECIDE_FROM_STATE, ORDERED_NOTICES, REPORTS_FOR_MESOS, SCHEDULER_API, STATE_IN_MEMO } from './patches';
 import { observe } from './sinks';
 import {

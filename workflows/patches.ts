@@ -26,5 +26,8 @@ export const ORDERED_NOTICES = 'ordered-notices';
  */
 export const DECIDE_FROM_STATE = 'decide-from-state';
 
-/** A machine publishes its state in its memo whenever it changes: reads then need no worker (src/temporal/machine-memo.ts). */
+/**
+ * Machines and windows publish their state in their memo when it changes, so reads need no worker
+ * (src/temporal/published-state.ts).
+ */
 export const STATE_IN_MEMO = 'state-in-memo';

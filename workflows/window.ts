@@ -5,19 +5,23 @@ import {
   condition,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   setCurrentDetails,
   setHandler,
   sleep,
   startChild,
+  upsertMemo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ErrorCode } from '../src/domain/errors';
 import { machineJson, machineKey, machineLabel, type MachineId } from '../src/domain/machine';
 import type { MachineMode, MachinePhase, WindowSpec, WindowState, WindowView } from '../src/domain/window';
 import { WorkflowIds } from '../src/temporal/ids';
+import { publishedWindowView, WINDOW_VIEW_MEMO } from '../src/temporal/published-state';
 import { formatDurationShort, isRepresentableInstant } from '../src/domain/time';
 import { DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
 import { machineWorkflow } from './machine';
+import { STATE_IN_MEMO } from './patches';
 import { coalesced, machineWorkflowSummary, windowDetails } from './summaries';
 import {
   cancelWindow,
@@ -84,7 +88,18 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
     machineModes: [...machines.values()].map(({ id, mode, phase }) => ({ id, mode, phase })),
   });
 
-  const refreshDetails = coalesced(() =>
+  // The view in the memo, for reads that need no worker; once per activation, when it changed.
+  let published = '';
+  const publishView = (): void => {
+    if (!patched(STATE_IN_MEMO)) return;
+    const text = JSON.stringify(view());
+    if (text === published) return;
+    published = text;
+    upsertMemo({ [WINDOW_VIEW_MEMO]: publishedWindowView(text) });
+  };
+
+  const refreshDetails = coalesced(() => {
+    publishView();
     setCurrentDetails(
       windowDetails(
         {
@@ -97,8 +112,8 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
         },
         Date.now(),
       ),
-    ),
-  );
+    );
+  });
 
   const tell = (entries: MachineEntry[], cmd: MachineCommand) =>
     Promise.all(entries.map((e) => getExternalWorkflowHandle(ids.machine(e.id)).signal(machineCommand, cmd)));

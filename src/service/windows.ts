@@ -6,7 +6,7 @@ import type { Policy } from '../domain/policy';
 import type { MachineView, Unavailability, WindowView } from '../domain/window';
 import { WorkflowIds } from '../temporal/ids';
 import { callTemporal, toMaintError } from '../temporal/client';
-import { stateFromMemo } from '../temporal/machine-memo';
+import { stateFromMemo, windowViewFromMemo } from '../temporal/published-state';
 import { MachineState } from '../../workflows/machine-state';
 import {
   cancelWindow,
@@ -54,9 +54,7 @@ export class WindowService {
   }
 
   async get(windowId: string): Promise<WindowDetail> {
-    const window = await call(() => this.client.workflow.getHandle(this.ids.window(windowId)).query(windowView), () =>
-      notFound(`window ${windowId} does not exist`),
-    );
+    const window = await call(() => this.windowRun(this.ids.window(windowId)), () => notFound(`window ${windowId} does not exist`));
     const machines = await Promise.all(
       window.machineModes.map(async (entry) => (await this.machineInWindow(entry.id, windowId)) ?? starting(window, entry)),
     );
@@ -83,15 +81,12 @@ export class WindowService {
       ids.push(wf.workflowId);
       if (ids.length >= limit) break;
     }
-    const views = await Promise.all(
-      ids.map((id) => this.client.workflow.getHandle(id).query(windowView).catch(() => undefined)),
-    );
+    const views = await Promise.all(ids.map((id) => this.windowRun(id).catch(() => undefined)));
     return views.filter((v): v is WindowView => v !== undefined).sort((a, b) => b.createdAtMs - a.createdAtMs);
   }
 
   async extend(windowId: string, ext: Extension): Promise<WindowDetail> {
-    const handle = this.client.workflow.getHandle(this.ids.window(windowId));
-    const current = await call(() => handle.query(windowView), () => notFound(`window ${windowId} does not exist`));
+    const current = await call(() => this.windowRun(this.ids.window(windowId)), () => notFound(`window ${windowId} does not exist`));
     const deadlineMs = 'byMs' in ext ? current.deadlineMs + ext.byMs : ext.deadlineMs;
     return this.steer(windowId, 'extended', (h) => h.executeUpdate(extendWindow, { args: [{ deadlineMs }] }));
   }
@@ -120,7 +115,7 @@ export class WindowService {
     } catch (err) {
       const mapped = toMaintError(err);
       if (!isNotFound(mapped)) throw mapped;
-      const ended = await handle.query(windowView).catch(() => undefined);
+      const ended = await this.windowRun(this.ids.window(windowId)).catch(() => undefined);
       if (!ended) throw notFound(`window ${windowId} does not exist`);
       throw new MaintError(ErrorCode.CONFLICT, `window ${windowId} is ${ended.state} and over: it cannot be ${verb}`);
     }
@@ -136,6 +131,12 @@ export class WindowService {
       if (isNotFound(mapped)) return undefined;
       throw mapped;
     }
+  }
+
+  /** The window's view as it published it in its memo (see machineRun); queried if it published none. */
+  private async windowRun(workflowId: string): Promise<WindowView> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    return windowViewFromMemo((await handle.describe()).memo) ?? handle.query(windowView);
   }
 
   /**
