@@ -5,7 +5,7 @@ import type { AgentMaintenance, DrainConfig } from '../domain/agent';
 import { ErrorCode, isNotFound, MaintError } from '../domain/errors';
 import { machineKey, machineStreamText } from '../domain/machine';
 import type { ClusterAgent, ClusterDriver } from '../drivers/cluster-driver';
-import { callTemporal, toMaintError } from '../temporal/client';
+import { callTemporal, queryWithin, toMaintError } from '../temporal/client';
 import { agentView, deactivateAgent, drainAgent, reactivateAgent } from '../../workflows/messages';
 import type { agentWorkflow } from '../../workflows/agent';
 import type { ScheduleEntity } from './schedule-entity';
@@ -95,7 +95,7 @@ export class AgentService {
 
   async maintenance(agentId: string): Promise<AgentMaintenance | undefined> {
     try {
-      return await this.schedule.client.workflow.getHandle(this.schedule.ids.agent(agentId)).query(agentView);
+      return await queryWithin(this.schedule.client.workflow.getHandle(this.schedule.ids.agent(agentId)), agentView);
     } catch (err) {
       const mapped = toMaintError(err);
       if (isNotFound(mapped)) return undefined;

@@ -8,7 +8,7 @@ import type { FrameworkSubscription, MachineUnavailability } from '../domain/fra
 import type { MachineId } from '../domain/machine';
 import { seal } from '../lib/sealed';
 import type { WorkflowIds } from '../temporal/ids';
-import { callTemporal, toMaintError } from '../temporal/client';
+import { callTemporal, queryWithin, toMaintError } from '../temporal/client';
 import {
   answerInverseOffers,
   budgetsView,
@@ -144,7 +144,7 @@ export class FrameworkService {
   async events(frameworkId: string, query: EventsQuery = {}): Promise<MailboxPage> {
     let page: MailboxPage;
     try {
-      page = await this.mailbox(frameworkId).query(mailboxEvents, {
+      page = await queryWithin(this.mailbox(frameworkId), mailboxEvents, {
         ...(query.afterSeq === undefined ? {} : { afterSeq: query.afterSeq }),
         ...(query.limit === undefined ? {} : { limit: query.limit }),
       });
@@ -204,7 +204,7 @@ export class FrameworkService {
 
   private async queryRegistry<T, Args extends unknown[]>(query: QueryDefinition<T, Args>, none: T, ...args: Args): Promise<T> {
     try {
-      return await this.client.workflow.getHandle(this.ids.frameworks).query(query, ...args);
+      return await queryWithin(this.client.workflow.getHandle(this.ids.frameworks), query, ...args);
     } catch (err) {
       const mapped = toMaintError(err);
       if (isNotFound(mapped)) return none; // nobody subscribed, no machine reported yet

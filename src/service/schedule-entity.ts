@@ -2,7 +2,7 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { isNotFound } from '../domain/errors';
 import { WorkflowIds } from '../temporal/ids';
-import { toMaintError } from '../temporal/client';
+import { queryWithin, toMaintError } from '../temporal/client';
 import { mesosScheduleView, type MesosScheduleView } from '../../workflows/messages';
 import type { scheduleWorkflow, ScheduleSettings } from '../../workflows/schedule';
 
@@ -33,7 +33,7 @@ export class ScheduleEntity {
   /** The schedule as Mesos sees it now; empty before anything was ever scheduled. */
   async view(): Promise<MesosScheduleView> {
     try {
-      return await this.client.workflow.getHandle(this.ids.schedule).query(mesosScheduleView);
+      return await queryWithin(this.client.workflow.getHandle(this.ids.schedule), mesosScheduleView);
     } catch (err) {
       const mapped = toMaintError(err);
       if (isNotFound(mapped)) return { windows: [], down: [], firstSpelling: {} };

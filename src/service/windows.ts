@@ -5,7 +5,7 @@ import type { MachineId } from '../domain/machine';
 import type { Policy } from '../domain/policy';
 import type { MachineView, Unavailability, WindowView } from '../domain/window';
 import { WorkflowIds } from '../temporal/ids';
-import { callTemporal, toMaintError } from '../temporal/client';
+import { callTemporal, queryWithin, toMaintError } from '../temporal/client';
 import { stateFromMemo, windowViewFromMemo } from '../temporal/published-state';
 import { MachineState } from '../../workflows/machine-state';
 import {
@@ -136,7 +136,7 @@ export class WindowService {
   /** The window's view as it published it in its memo (see machineRun); queried if it published none. */
   private async windowRun(workflowId: string): Promise<WindowView> {
     const handle = this.client.workflow.getHandle(workflowId);
-    return windowViewFromMemo((await handle.describe()).memo) ?? handle.query(windowView);
+    return windowViewFromMemo((await handle.describe()).memo) ?? queryWithin(handle, windowView);
   }
 
   /**
@@ -147,7 +147,7 @@ export class WindowService {
   private async machineRun(workflowId: string, runId?: string): Promise<MachineView> {
     const handle = this.client.workflow.getHandle(workflowId, runId);
     const state = stateFromMemo((await handle.describe()).memo);
-    return state ? MachineState.resume(state).view(Date.now()) : handle.query(machineView);
+    return state ? MachineState.resume(state).view(Date.now()) : queryWithin(handle, machineView);
   }
 }
 

@@ -7,7 +7,9 @@ import {
   WorkflowFailedError,
   isGrpcServiceError,
   ServiceError,
+  type WorkflowHandle,
 } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorCode, MaintError } from '../domain/errors';
 
@@ -66,4 +68,16 @@ function notProcessedByWorker(err: unknown): boolean {
 function fieldOf(message: string): string | undefined {
   const match = /^([a-zA-Z_][\w]*(?:\[\d+\])?(?:\.[\w]+(?:\[\d+\])?)*):\s/.exec(message);
   return match?.[1];
+}
+
+/**
+ * How long a query may wait for a worker. Without a bound, a query sent while the workflow is idle waits in matching
+ * through a worker outage and reaches the first fresh worker together with the events that arrived meanwhile; that
+ * worker then applies them apart from the next task's and records commands a replay rejects (docs/reliability.md).
+ * Bounded, the read fails (503) and is asked again. Reads of windows and machines need no query at all (memo).
+ */
+export const QUERY_DEADLINE_MS = 10_000;
+
+export function queryWithin<R, A extends unknown[]>(handle: WorkflowHandle, query: QueryDefinition<R, A>, ...args: A): Promise<R> {
+  return handle.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(query, ...args));
 }

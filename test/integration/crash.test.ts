@@ -60,7 +60,7 @@ test('SIGKILL of the worker while DRAINING and during a hard drain: the window c
   expect(killedByMaint).toEqual(Object.keys(stats.kills).sort());
 });
 
-test('with no worker running, a machine still reads: its state comes from its memo, not from a query', async () => {
+test('with no worker running, a machine and its window still read: their state comes from their memo, not a query', async () => {
   const created = await stack.api('POST', '/api/v1/windows', { machines: [sim(9)], drainWithin: '5m', duration: '1m' });
   expect(created.status).toBe(201);
   const id: string = created.body.id;
@@ -80,6 +80,11 @@ test('with no worker running, a machine still reads: its state comes from its me
     expect(m.remaining).toEqual(seen.remaining);
     expect(m.outstandingOffers).toEqual(seen.outstandingOffers);
     expect(m.waitingOn).toMatch(/\S/);
+    const window = await stack.api('GET', `/api/v1/windows/${id}`);
+    expect(window.status).toBe(200);
+    expect(window.body.machines.map((x: any) => [x.mode, x.remaining])).toEqual([['DRAINING', seen.remaining]]);
+    const windows = await stack.api('GET', '/api/v1/windows');
+    expect(windows.body.windows.map((w: any) => w.id)).toContain(id);
   } finally {
     stack.spawn('worker');
   }
