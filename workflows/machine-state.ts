@@ -422,6 +422,11 @@ export class MachineState {
     return this.s.disruption ?? NO_DISRUPTION;
   }
 
+  /** The registry let this machine be drained hard (its frameworks' budgets allow it). */
+  get budgetGranted(): boolean {
+    return this.s.phase === 'waiting-for-budget' && this.disruption.granted;
+  }
+
   /**
    * About to be drained hard (past its slot): must the frameworks' budgets be asked first? Yes when tasks remain and
    * the budgets did not already let it go; an operator's down skips them, as it skips pacing.

@@ -23,7 +23,7 @@ import { CLUSTER_CALL, drainCall } from './activity-options';
 import { drainWaitSummary, hardDrainSummary, lastNoticesSummary, lookSummary, upTimerSummary } from './summaries';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
 import { MACHINE_STATE_MEMO, publishedState } from '../src/temporal/published-state';
-import { DECIDE_FROM_STATE, ORDERED_NOTICES, REPORTS_FOR_MESOS, SCHEDULER_API, STATE_IN_MEMO } from './patches';
+import { DECIDE_FROM_STATE, ORDERED_NOTICES, QUICK_ESCALATION, REPORTS_FOR_MESOS, SCHEDULER_API, STATE_IN_MEMO } from './patches';
 import { observe } from './sinks';
 import {
   frameworkNotices,
@@ -62,6 +62,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   const schedule = getExternalWorkflowHandle(ids.schedule);
   const registry = getExternalWorkflowHandle(ids.frameworks);
   let inFlight = 0;
+  /** When this run last looked at the machine (a run after continue-as-new looks first). */
+  let lastLookMs: number | undefined;
   let reportedMode = m.mode;
   let reportedPhase = m.phase;
   let reportedAnswers = JSON.stringify(m.answers);
@@ -139,6 +141,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   };
 
   const report = async (): Promise<void> => {
+    // First the memo: whoever learns of this change from the window or the schedule then reads the machine as fresh.
+    publishState();
     const mesos = patched(REPORTS_FOR_MESOS);
     upsertSearchAttributes([
       { key: MACHINE, value: label },
@@ -215,11 +219,13 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
 
   async function drainStep(): Promise<void> {
     m.wake = false; // anything arriving while we look wakes the next wait at once
+    if (lastLookMs !== undefined && lookCanWait(Date.now(), lastLookMs) && patched(QUICK_ESCALATION)) return decide();
     const seen = await cluster.inspectMachine.executeWithOptions(
       { summary: lookSummary(label, m.phase, m.tasksAtLastLook) },
       [m.machine],
     );
-    m.observe(seen, Date.now(), () => ids.offer(ids.machine(m.machine), uuid4())).forEach(deliver);
+    lastLookMs = Date.now();
+    m.observe(seen, lastLookMs, () => ids.offer(ids.machine(m.machine), uuid4())).forEach(deliver);
     setCurrentDetails(m.details(Date.now())); // tasks remaining change at every look, reports only at phase changes
     publishState(); // the tasks remaining, as this look saw them
     if (patched(DECIDE_FROM_STATE)) return decide();
@@ -273,6 +279,15 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   }
 
   /**
+   * The step needs no new look: the registry's grant came (the hard drain kills what runs there), or the deadline
+   * passed since a look of less than a check interval ago (the escalation works from its tasks).
+   */
+  function lookCanWait(nowMs: number, lookedAtMs: number): boolean {
+    if (m.budgetGranted) return true;
+    return m.phase === 'draining' && nowMs >= m.deadlineMs && lookedAtMs < m.deadlineMs && nowMs - lookedAtMs <= input.checkIntervalMs;
+  }
+
+  /**
    * After a look: settle the step from the state and the time, send what it implies, then report once (if anything a
    * report carries changed) and wait. Nothing is awaited between the look's result and the decision, so a signal that
    * came with the result in one workflow task, or just after it in another, leads to the same commands.
@@ -302,7 +317,11 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
         ),
         reportChanges(),
       ]);
-      if (asked) return;
+      if (asked) {
+        // The registry answers by signal: wait for it (or the next look's time) rather than look again at once.
+        if (patched(QUICK_ESCALATION)) await waitBeforeNextLook();
+        return;
+      }
       m.budgetsUnreachable(Date.now()); // no registry: no framework ever subscribed, so there is no budget
     }
     m.startHardDrain(Date.now()).forEach(deliver);

@@ -31,3 +31,10 @@ export const DECIDE_FROM_STATE = 'decide-from-state';
  * (src/temporal/published-state.ts).
  */
 export const STATE_IN_MEMO = 'state-in-memo';
+
+/**
+ * A deadline or a budget grant is acted on without a new look at the machine when the last one is recent: the hard
+ * drain kills whatever runs there anyway. After asking the registry, the machine waits for its answer rather than
+ * looking again at once.
+ */
+export const QUICK_ESCALATION = 'quick-escalation';

@@ -39,6 +39,7 @@ test.each([
   ['machineWorkflow', 'ordered-notices'],
   ['machineWorkflow', 'decide-from-state'],
   ['machineWorkflow', 'state-in-memo'],
+  ['machineWorkflow', 'quick-escalation'],
   ['windowWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'scheduler-api'],
   ['agentWorkflow', 'scheduler-api'],
