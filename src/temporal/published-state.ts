@@ -9,8 +9,9 @@ import type { WindowView } from '../domain/window';
 export const MACHINE_STATE_MEMO = 'machineState';
 
 /**
- * Larger states are not published (readers query the workflow instead). Temporal refuses a workflow task whose memo
- * passes its limit (32 KiB by default), which would stop the machine; the state counts UTF-16 units, a byte or more.
+ * Larger states are not published (readers query the workflow instead). Each change writes the whole memo into the
+ * history; a machine's is 0.4–3.7 KB in the recorded histories (Temporal logs a warning above 2 KiB and refuses
+ * 2 MiB), so the cap only keeps a machine with thousands of tasks from growing its history by that much per change.
  */
 export const MEMO_MAX_CHARS = 12 * 1024;
 
