@@ -236,19 +236,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     else if (schedulerApi()) await Promise.all(tellRegistry().map((p) => p.catch(() => undefined)));
     let step = m.nextDrainStep(Date.now());
     if (step === 'wait') {
-      const now = Date.now();
-      const untilDeadline = m.deadlineMs - now;
-      let timeout =
-        m.phase === 'draining' && untilDeadline > 0 ? Math.min(untilDeadline, input.checkIntervalMs) : input.checkIntervalMs;
-      let why: Parameters<typeof drainWaitSummary>[2] =
-        m.phase === 'draining' && timeout === untilDeadline ? { kind: 'deadline', atMs: m.deadlineMs } : { kind: 'look', inMs: timeout };
-      // A refuse filter that ends sooner: the framework gets its fresh inverse offer then, not at the next look.
-      const nextOffer = m.nextOfferAtMs(now);
-      if (nextOffer !== undefined && Math.max(nextOffer - now, 1) < timeout) {
-        timeout = Math.max(nextOffer - now, 1);
-        why = { kind: 'refuse-filter', atMs: nextOffer };
-      }
-      await condition(() => m.wake, timeout, { summary: drainWaitSummary(label, m.phase, why, now) });
+      await waitBeforeNextLook();
       return; // look at the machine again before deciding
     }
     if (step === 'cancel') {
