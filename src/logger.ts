@@ -19,3 +19,20 @@ export function createLogger(
   const options = { name: `maint-${processName}`, level, redact: { paths: REDACTED_PATHS, censor: REDACTED } };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/**
+ * An error as a log field that always serializes: its class, message, gRPC code and stack, and the same of its causes
+ * (three deep). A gRPC error carries metadata that pino cannot serialize, which left a 500's log line with no cause.
+ */
+export function loggableError(err: unknown, depth = 0): object | string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  const cause = (err as { cause?: unknown }).cause;
+  return {
+    type: err.constructor?.name ?? err.name,
+    message: err.message,
+    ...(typeof code === 'number' || typeof code === 'string' ? { code } : {}),
+    stack: err.stack,
+    ...(cause !== undefined && depth < 3 ? { cause: loggableError(cause, depth + 1) } : {}),
+  };
+}

@@ -2,6 +2,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { ErrorCode, MaintError } from '../domain/errors';
+import { loggableError } from '../logger';
 import { toMaintError } from '../temporal/client';
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -74,7 +75,7 @@ function bytes(n: number): string {
 export function jsonErrors(log: { error(obj: object, msg: string): void }): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const { status, body } = errorBody(err);
-    if (status >= 500) log.error({ err, method: req.method, path: req.path }, 'request failed');
+    if (status >= 500) log.error({ err: loggableError(err), method: req.method, path: req.path }, 'request failed');
     res.status(status).json(body);
   };
 }

@@ -4,6 +4,7 @@ import {
   Connection,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   WorkflowFailedError,
   isGrpcServiceError,
   ServiceError,
@@ -35,6 +36,17 @@ export function toMaintError(err: unknown): unknown {
   const grpc = err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : err;
   if (isGrpcServiceError(grpc) && (grpc.code === 14 || grpc.code === 4)) {
     return new MaintError(ErrorCode.UNAVAILABLE, `Temporal is unavailable: ${grpc.details ?? grpc.message}`);
+  }
+  // RESOURCE_EXHAUSTED (8): the server sheds load (rate limits, too many updates in flight on one workflow).
+  if (isGrpcServiceError(grpc) && grpc.code === 8) {
+    return new MaintError(ErrorCode.UNAVAILABLE, `Temporal is busy, try again: ${grpc.details ?? grpc.message}`);
+  }
+  // The update was sent but its outcome not awaited to the end: it may or may not have been applied.
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new MaintError(
+      ErrorCode.UNAVAILABLE,
+      'Temporal did not confirm the change in time: it may have been applied; read the current state before sending it again',
+    );
   }
   return err;
 }

@@ -1,7 +1,8 @@
-import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorCode, MaintError } from '../../src/domain/errors';
 import { callTemporal, toMaintError } from '../../src/temporal/client';
+import { loggableError } from '../../src/logger';
 
 const notProcessed = () =>
   new WorkflowUpdateFailedError(
@@ -55,4 +56,23 @@ test('Temporal timing out or unreachable is a 503 UNAVAILABLE, bare or wrapped i
   // Another gRPC failure is not maint's to name: it stays what it was (a 500 with its own message).
   const other = new ServiceError('Failed', { cause: grpc(13) });
   expect(toMaintError(other)).toBe(other);
+});
+
+test('Temporal shedding load, or an update whose outcome was not awaited to the end, is a 503 that says so', () => {
+  const grpc = Object.assign(new Error('grpc 8'), { code: 8, details: 'namespace rate limit exceeded', metadata: {} });
+  for (const err of [grpc, new ServiceError('Failed to update workflow', { cause: grpc })]) {
+    const mapped = toMaintError(err) as MaintError;
+    expect([mapped.code, mapped.message]).toEqual([ErrorCode.UNAVAILABLE, 'Temporal is busy, try again: namespace rate limit exceeded']);
+  }
+  const timedOut = toMaintError(new WorkflowUpdateRPCTimeoutOrCancelledError('Timeout or cancellation waiting for update')) as MaintError;
+  expect(timedOut.code).toBe(ErrorCode.UNAVAILABLE);
+  expect(timedOut.message).toMatch(/may have been applied; read the current state/);
+});
+
+test('an error with gRPC metadata logs as its class, message, code and causes', () => {
+  const grpc = Object.assign(new Error('grpc 13'), { code: 13, metadata: { self: {} as object } });
+  (grpc.metadata.self as { loop?: unknown }).loop = grpc; // what pino could not serialize
+  const logged = loggableError(new ServiceError('Failed', { cause: grpc })) as Record<string, any>;
+  expect(JSON.parse(JSON.stringify(logged))).toMatchObject({ type: 'ServiceError', message: 'Failed', cause: { type: 'Error', message: 'grpc 13', code: 13 } });
+  expect(loggableError('a string')).toBe('a string');
 });

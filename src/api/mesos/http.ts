@@ -4,6 +4,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import express from 'express';
 import { ErrorCode, MaintError } from '../../domain/errors';
 import { sendJson as sendJsonWithStatus } from '../../lib/json-response';
+import { loggableError } from '../../logger';
 import { toMaintError } from '../../temporal/client';
 
 /** The largest body the Mesos endpoints read (Mesos has no limit; a schedule of 10,000 machines is about 0.6 MB). */
@@ -65,7 +66,7 @@ export function mesosErrors(log: { error(obj: object, msg: string): void }): Err
     if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return void reply(res, 400, e.message ?? 'Bad request');
     const mapped = toMaintError(err);
     if (mapped instanceof MaintError) return void reply(res, STATUS[mapped.code], mapped.code === ErrorCode.FORBIDDEN ? '' : mapped.message);
-    log.error({ err, method: req.method, path: req.path }, 'request failed');
+    log.error({ err: loggableError(err), method: req.method, path: req.path }, 'request failed');
     reply(res, 500, 'Internal error; see the API log');
   };
 }
