@@ -68,12 +68,30 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   let reportedPhase = m.phase;
   let reportedAnswers = JSON.stringify(m.answers);
 
+  /**
+   * Publishes the state in the memo when it changed since the last time (one event each). A signal's
+   * change is published at once: the loop may be waiting on an activity or a timer for a long time (a DOWN machine).
+   */
+  let published = '';
+  const publishState = (): void => {
+    if (!patched(STATE_IN_MEMO)) return;
+    const { deliveries: _pending, ...state } = m.snapshot();
+    const text = JSON.stringify(state);
+    if (text === published) return;
+    published = text;
+    upsertMemo({ [MACHINE_STATE_MEMO]: publishedState(state, text) });
+  };
+
   setHandler(machineView, () => m.view(Date.now()));
-  setHandler(machineCommand, (cmd) => m.command(cmd, Date.now()));
+  setHandler(machineCommand, (cmd) => {
+    m.command(cmd, Date.now());
+    publishState();
+  });
   setHandler(inverseOfferAnswers, (answers) => {
     const before = observe.answeredBefore(m);
     m.recordAnswers(answers);
     observe.answers(m, before);
+    publishState();
   });
 
   /** The scheduler API's path (patched): on its first use, the open offers sent the old way go to the mailboxes. */
@@ -174,17 +192,6 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     sent.push(window.signal(machineProgress, progress));
     if (schedulerApi()) sent.push(...tellRegistry());
     await Promise.all(sent.map((p) => p.catch(() => undefined)));
-  };
-
-  /** Publishes the state in the memo when it changed since the last time (one event each). */
-  let published = '';
-  const publishState = (): void => {
-    if (!patched(STATE_IN_MEMO)) return;
-    const { deliveries: _pending, ...state } = m.snapshot();
-    const text = JSON.stringify(state);
-    if (text === published) return;
-    published = text;
-    upsertMemo({ [MACHINE_STATE_MEMO]: publishedState(state, text) });
   };
 
   if (!input.resume) observe.draining(m);
