@@ -9,7 +9,6 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  upsertMemo,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
@@ -23,7 +22,8 @@ import { CLUSTER_CALL, drainCall } from './activity-options';
 import { drainWaitSummary, hardDrainSummary, lastNoticesSummary, lookSummary, upTimerSummary } from './summaries';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
 import { MACHINE_STATE_MEMO, publishedState } from '../src/temporal/published-state';
-import { DECIDE_FROM_STATE, ORDERED_NOTICES, QUICK_ESCALATION, REPORTS_FOR_MESOS, SCHEDULER_API, STATE_IN_MEMO } from './patches';
+import { DECIDE_FROM_STATE, ORDERED_NOTICES, QUICK_ESCALATION, REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
+import { memoPublisher } from './publish-memo';
 import { observe } from './sinks';
 import {
   frameworkNotices,
@@ -72,14 +72,10 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
    * Publishes the state in the memo when it changed since the last time (one event each). A signal's
    * change is published at once: the loop may be waiting on an activity or a timer for a long time (a DOWN machine).
    */
-  let published = '';
+  const publish = memoPublisher(MACHINE_STATE_MEMO, publishedState);
   const publishState = (): void => {
-    if (!patched(STATE_IN_MEMO)) return;
     const { deliveries: _pending, ...state } = m.snapshot();
-    const text = JSON.stringify(state);
-    if (text === published) return;
-    published = text;
-    upsertMemo({ [MACHINE_STATE_MEMO]: publishedState(state, text) });
+    publish(state);
   };
 
   setHandler(machineView, () => m.view(Date.now()));

@@ -5,12 +5,10 @@ import {
   condition,
   getExternalWorkflowHandle,
   ParentClosePolicy,
-  patched,
   setCurrentDetails,
   setHandler,
   sleep,
   startChild,
-  upsertMemo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ErrorCode } from '../src/domain/errors';
@@ -21,7 +19,7 @@ import { publishedWindowView, WINDOW_VIEW_MEMO } from '../src/temporal/published
 import { formatDurationShort, isRepresentableInstant } from '../src/domain/time';
 import { DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
 import { machineWorkflow } from './machine';
-import { STATE_IN_MEMO } from './patches';
+import { memoPublisher } from './publish-memo';
 import { coalesced, machineWorkflowSummary, windowDetails } from './summaries';
 import {
   cancelWindow,
@@ -89,14 +87,8 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
   });
 
   // The view in the memo, for reads that need no worker; once per activation, when it changed.
-  let published = '';
-  const publishView = (): void => {
-    if (!patched(STATE_IN_MEMO)) return;
-    const text = JSON.stringify(view());
-    if (text === published) return;
-    published = text;
-    upsertMemo({ [WINDOW_VIEW_MEMO]: publishedWindowView(text) });
-  };
+  const publish = memoPublisher(WINDOW_VIEW_MEMO, publishedWindowView);
+  const publishView = (): void => publish(view());
 
   const refreshDetails = coalesced(() => {
     publishView();

@@ -7,6 +7,7 @@ import type { MachineSnapshot } from '../../workflows/machine-state';
 import type { WindowView } from '../domain/window';
 
 export const MACHINE_STATE_MEMO = 'machineState';
+export const WINDOW_VIEW_MEMO = 'windowView';
 
 /**
  * Larger states are not published (readers query the workflow instead). Each change writes the whole memo into the
@@ -15,31 +16,35 @@ export const MACHINE_STATE_MEMO = 'machineState';
  */
 export const MEMO_MAX_CHARS = 12 * 1024;
 
-/** What a machine publishes: its state without the notices still to deliver, or that it is too large to. */
-export type PublishedMachineState = { state: Omit<MachineSnapshot, 'deliveries'> } | { tooLarge: true };
+/** What a workflow publishes under a memo key: its state under `field`, or that it is too large to. */
+type Published<F extends string, T> = { [P in F]: T } | { tooLarge: true };
+export type PublishedMachineState = Published<'state', Omit<MachineSnapshot, 'deliveries'>>;
+export type PublishedWindowView = Published<'view', WindowView>;
 
-/** The memo value for a machine's state (`text` is its JSON, which the workflow compares to skip unchanged states). */
-export function publishedState(state: Omit<MachineSnapshot, 'deliveries'>, text: string): PublishedMachineState {
-  return text.length > MEMO_MAX_CHARS ? { tooLarge: true } : { state: JSON.parse(text) };
+/** The memo value for a state whose JSON is `text` (the workflow compares the text to skip unchanged states). */
+function capped<F extends string, T>(field: F, text: string): Published<F, T> {
+  return text.length > MEMO_MAX_CHARS ? { tooLarge: true } : ({ [field]: JSON.parse(text) } as Published<F, T>);
+}
+
+function readPublished<F extends string, T>(memo: Record<string, unknown> | undefined, key: string, field: F): T | undefined {
+  const published = memo?.[key] as Published<F, T> | undefined;
+  return published && field in published ? (published as { [P in F]: T })[field] : undefined;
+}
+
+export function publishedState(text: string): PublishedMachineState {
+  return capped('state', text);
+}
+
+export function publishedWindowView(text: string): PublishedWindowView {
+  return capped('view', text);
 }
 
 /** The published state in a described workflow's memo, if it has one (runs before the memo existed have none). */
 export function stateFromMemo(memo: Record<string, unknown> | undefined): MachineSnapshot | undefined {
-  const published = memo?.[MACHINE_STATE_MEMO] as PublishedMachineState | undefined;
-  if (!published || !('state' in published)) return undefined;
-  return { ...published.state, deliveries: [] };
-}
-
-export const WINDOW_VIEW_MEMO = 'windowView';
-
-/** A window publishes its view the same way (too large a window is queried). */
-export type PublishedWindowView = { view: WindowView } | { tooLarge: true };
-
-export function publishedWindowView(text: string): PublishedWindowView {
-  return text.length > MEMO_MAX_CHARS ? { tooLarge: true } : { view: JSON.parse(text) };
+  const state = readPublished<'state', Omit<MachineSnapshot, 'deliveries'>>(memo, MACHINE_STATE_MEMO, 'state');
+  return state && { ...state, deliveries: [] };
 }
 
 export function windowViewFromMemo(memo: Record<string, unknown> | undefined): WindowView | undefined {
-  const published = memo?.[WINDOW_VIEW_MEMO] as PublishedWindowView | undefined;
-  return published && 'view' in published ? published.view : undefined;
+  return readPublished<'view', WindowView>(memo, WINDOW_VIEW_MEMO, 'view');
 }

@@ -27,7 +27,7 @@ const started = MachineState.start(
 
 test('a published machine state reads back as the same view, its pending notices left out', () => {
   const { deliveries: _pending, ...state } = started.snapshot();
-  const memo = { [MACHINE_STATE_MEMO]: publishedState(state, JSON.stringify(state)) };
+  const memo = { [MACHINE_STATE_MEMO]: publishedState(JSON.stringify(state)) };
   const read = stateFromMemo(JSON.parse(JSON.stringify(memo)));
   expect(read).toBeDefined();
   expect(MachineState.resume(read!).view(1_000)).toEqual(started.view(1_000));
@@ -37,7 +37,7 @@ test('a published machine state reads back as the same view, its pending notices
 test('a state too large is not published: the reader finds none and queries the workflow', () => {
   const { deliveries: _pending, ...state } = started.snapshot();
   const text = JSON.stringify(state) + ' '.repeat(MEMO_MAX_CHARS);
-  expect(publishedState(state, text)).toEqual({ tooLarge: true });
+  expect(publishedState(text)).toEqual({ tooLarge: true });
   expect(stateFromMemo({ [MACHINE_STATE_MEMO]: { tooLarge: true } })).toBeUndefined();
   expect(stateFromMemo(undefined)).toBeUndefined(); // a run from before the memo
   expect(stateFromMemo({})).toBeUndefined();
