@@ -210,13 +210,30 @@ function runSchemathesis(s: Running): Promise<number> {
       env: { ...process.env, SCHEMATHESIS_HOOKS: HOOKS },
     });
     const log = createWriteStream(path.join(OUT, 'schemathesis.log'));
+    let partial = '';
     child.stdout!.on('data', (chunk: Buffer) => {
-      process.stdout.write(chunk);
       log.write(chunk);
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) console.log(forCiLog(line));
     });
     child.on('error', reject);
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('exit', (code, signal) => {
+      if (partial) console.log(forCiLog(partial));
+      log.end();
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
+}
+
+/**
+ * schemathesis closes on a pytest-style rule ("=== 2 warnings in 26.29s ==="). CI's log reader takes such a line for
+ * pytest's own closing line, a run of no tests, whatever follows it: it is printed in other words (the log file keeps
+ * the original).
+ */
+function forCiLog(line: string): string {
+  const closing = /^=+ (.*) in ([\d.]+)s =+$/.exec(line.trim());
+  return closing ? `fuzz: schemathesis took ${closing[2]} s (${closing[1]})` : line;
 }
 
 interface Figures {

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 SCHEMATHESIS_VERSION=4.32.5
 target=.tools/fuzz
 stamp="$target/.installed-$SCHEMATHESIS_VERSION"
-if [ -f "$stamp" ] && [ -x "$target/bin/schemathesis" ]; then
+# It must also run: a virtual environment moved or copied from another folder keeps its old interpreter path.
+if [ -f "$stamp" ] && "$target/bin/schemathesis" --version >/dev/null 2>&1; then
   echo "schemathesis $SCHEMATHESIS_VERSION already installed in $target"
   exit 0
 fi
