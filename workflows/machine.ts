@@ -15,14 +15,14 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { machineLabel } from '../src/domain/machine';
-import type { MachineView } from '../src/domain/window';
+import type { MachinePhase, MachineView } from '../src/domain/window';
 import { WorkflowIds } from '../src/temporal/ids';
 import { ANSWERS, answerValue, DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
 import { CLUSTER_CALL, drainCall } from './activity-options';
 import { drainWaitSummary, hardDrainSummary, lastNoticesSummary, lookSummary, upTimerSummary } from './summaries';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
 import { MACHINE_STATE_MEMO, publishedState } from '../src/temporal/published-state';
-import { DECIDE_FROM_STATE, ORDERED_NOTICES, QUICK_ESCALATION, REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
+import { DECIDE_FROM_STATE, LOOK_BACKOFF, ORDERED_NOTICES, QUICK_ESCALATION, REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
 import { memoPublisher } from './publish-memo';
 import { observe } from './sinks';
 import {
@@ -51,6 +51,10 @@ const DEFAULT_MAX_HISTORY_EVENTS = 4_000;
 const FINAL_DELIVERY_WAIT_MS = 60_000;
 /** Notices are retried at least this long, and for inverse offers until the deadline. */
 const MIN_DELIVERY_WINDOW_MS = 5 * 60_000;
+/** Phases that end with a signal (the window's slot, the registry's grant): looks then only catch a machine emptied. */
+const WAITS_ON_SIGNAL: readonly MachinePhase[] = ['waiting-for-slot', 'waiting-for-budget'];
+/** Looks while waiting on a signal double in interval up to this many check intervals. */
+const MAX_LOOK_BACKOFF = 8;
 
 export async function machineWorkflow(input: MachineInput): Promise<MachineView> {
   const m = input.resume
@@ -64,6 +68,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   let inFlight = 0;
   /** When this run last looked at the machine (a run after continue-as-new looks first). */
   let lastLookMs: number | undefined;
+  /** Looks in a row, while waiting on a signal, that found as many tasks as the one before. */
+  let unchangedLooks = 0;
   let reportedMode = m.mode;
   let reportedPhase = m.phase;
   let reportedAnswers = JSON.stringify(m.answers);
@@ -223,12 +229,14 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   async function drainStep(): Promise<void> {
     m.wake = false; // anything arriving while we look wakes the next wait at once
     if (lastLookMs !== undefined && lookCanWait(Date.now(), lastLookMs) && patched(QUICK_ESCALATION)) return decide();
+    const tasksBefore = m.tasksAtLastLook;
     const seen = await cluster.inspectMachine.executeWithOptions(
       { summary: lookSummary(label, m.phase, m.tasksAtLastLook) },
       [m.machine],
     );
     lastLookMs = Date.now();
     m.observe(seen, lastLookMs, () => ids.offer(ids.machine(m.machine), uuid4())).forEach(deliver);
+    unchangedLooks = WAITS_ON_SIGNAL.includes(m.phase) && m.tasksAtLastLook === tasksBefore ? unchangedLooks + 1 : 0;
     setCurrentDetails(m.details(Date.now())); // tasks remaining change at every look, reports only at phase changes
     publishState(); // the tasks remaining, as this look saw them
     if (patched(DECIDE_FROM_STATE)) return decide();
@@ -334,6 +342,10 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       m.phase === 'draining' && untilDeadline > 0 ? Math.min(untilDeadline, input.checkIntervalMs) : input.checkIntervalMs;
     let why: Parameters<typeof drainWaitSummary>[2] =
       m.phase === 'draining' && timeout === untilDeadline ? { kind: 'deadline', atMs: m.deadlineMs } : { kind: 'look', inMs: timeout };
+    if (unchangedLooks > 0 && WAITS_ON_SIGNAL.includes(m.phase) && patched(LOOK_BACKOFF)) {
+      timeout = input.checkIntervalMs * Math.min(2 ** unchangedLooks, MAX_LOOK_BACKOFF);
+      why = { kind: 'look', inMs: timeout };
+    }
     const nextOffer = m.nextOfferAtMs(now);
     if (nextOffer !== undefined && Math.max(nextOffer - now, 1) < timeout) {
       timeout = Math.max(nextOffer - now, 1);

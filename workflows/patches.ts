@@ -38,3 +38,10 @@ export const STATE_IN_MEMO = 'state-in-memo';
  * looking again at once.
  */
 export const QUICK_ESCALATION = 'quick-escalation';
+
+/**
+ * While a machine waits on a signal (a slot from its window, the frameworks' budgets from the registry), looks that
+ * find nothing changed come further apart, up to eight check intervals: the answer wakes it anyway, and under load
+ * a look a second per waiting machine was most of the fleet's workflow tasks (docs/performance.md).
+ */
+export const LOOK_BACKOFF = 'look-backoff';

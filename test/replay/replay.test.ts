@@ -40,6 +40,7 @@ test.each([
   ['machineWorkflow', 'decide-from-state'],
   ['machineWorkflow', 'state-in-memo'],
   ['machineWorkflow', 'quick-escalation'],
+  ['machineWorkflow', 'look-backoff'],
   ['windowWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'scheduler-api'],
   ['agentWorkflow', 'scheduler-api'],

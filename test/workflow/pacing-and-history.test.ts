@@ -33,6 +33,32 @@ test('maxParallel 1: drained machines wait for a slot and go DOWN one after anot
   expect(detail.window.state).toBe('COMPLETED');
 });
 
+test('while a machine waits for a slot, its looks come further apart, up to eight check intervals', async () => {
+  // Three drained machines, one slot, an hour each: the last waits about two hours for its slot.
+  const { h, detail } = await run({}, [sim(1), sim(5), sim(7)], HOUR, { maxParallel: 1 });
+  const checkIntervalMs = 60_000; // the harness's
+  const last = [...detail.machines].sort((a, b) => at(b, 'DOWN') - at(a, 'DOWN'))[0];
+  const waitedMs = at(last, 'DOWN') - at(last, 'waiting for a slot');
+  expect(waitedMs).toBeGreaterThan(HOUR + 30 * MINUTE);
+  const history = await suite.env().client.workflow.getHandle(h.ids.machine(last.id)).fetchHistory();
+  const looks = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'inspectMachine');
+  // A look a check interval would be 90 or more in the wait; doubling up to 8 intervals makes it 1, 2, 4, then 8 at most.
+  expect(looks.length).toBeLessThan(3 + waitedMs / (8 * checkIntervalMs) + 4);
+  // The timers between looks: those started before the machine is taken down (the up timer comes after).
+  const down = history.events!.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'takeMachineDown');
+  const timers = history.events!.slice(0, down).flatMap((e) => {
+    const t = e.timerStartedEventAttributes?.startToFireTimeout;
+    return t ? [Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6)] : [];
+  });
+  expect(Math.max(...timers)).toBe(8 * checkIntervalMs);
+  expect(timers).toEqual(expect.arrayContaining([2 * checkIntervalMs, 4 * checkIntervalMs]));
+  expect(detail.window.state).toBe('COMPLETED');
+});
+
+function at(machine: { history: { what: string; atMs: number }[] }, what: string): number {
+  return machine.history.find((e) => e.what === what)!.atMs;
+}
+
 test('a long drain continues as new and resumes with everything it knew', async () => {
   const { h, detail } = await run(
     { checkIntervalMs: MINUTE, machineMaxHistoryEvents: 40 },

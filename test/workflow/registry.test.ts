@@ -331,6 +331,18 @@ describe('with real machine workflows', () => {
       expect(at(second, 'DOWN')!).toBeGreaterThanOrEqual(at(first, 'UP')!);
       // Held back, it still gets its whole hour down.
       expect(at(second, 'UP')! - at(second, 'DOWN')!).toBeGreaterThanOrEqual(HOUR);
+      // Held about an hour, it looked at its machine a few times, not once a check interval (a minute here): looks
+      // that find nothing new come further apart, up to eight intervals, while the registry's answer is awaited.
+      const secondHistory = await h.env.client.workflow.getHandle(h.ids.machine(second.id)).fetchHistory();
+      const looksWhileHeld = secondHistory.events!.filter(
+        (e) =>
+          e.activityTaskScheduledEventAttributes?.activityType?.name === 'inspectMachine' &&
+          Number(e.eventTime!.seconds) * 1000 >= heldEntry!.atMs,
+      );
+      const heldMs = at(second, 'DOWN')! - heldEntry!.atMs;
+      expect(heldMs).toBeGreaterThan(50 * 60_000);
+      expect(looksWhileHeld.length).toBeGreaterThan(0); // it does look: a machine emptied meanwhile needs no budget
+      expect(looksWhileHeld.length).toBeLessThan(4 + heldMs / (8 * 60_000) + 1);
 
       const notices = (await eventsOf(h, 'mover')).map((e) => e.notice);
       const killed = notices.filter((n) => n.kind === 'tasks-killed');
