@@ -6,6 +6,8 @@ import type { WebhookMetrics } from '../src/observability/metrics';
 /** Where a framework's events go; backed by the framework registry workflow in production. */
 export interface FrameworkDirectory {
   lookup(frameworkId: string): Promise<FrameworkSubscription | undefined>;
+  /** The frameworks subscribed with a disruption budget; undefined when the registry cannot tell right now. */
+  withBudgets(): Promise<ReadonlySet<string> | undefined>;
 }
 
 export interface ActivityDeps {

@@ -24,6 +24,12 @@ export interface MachineTasks {
   known: boolean;
   agentId?: string;
   tasks: MachineTask[];
+  /**
+   * Which frameworks with tasks here declared a disruption budget, as the registry said a moment ago (the look asks
+   * its directory, cached for seconds). Absent when it could not tell, and in results recorded before: the machine
+   * then asks the registry before a hard drain, as it always did.
+   */
+  budgeted?: string[];
 }
 
 /** An agent drain's kills, with what the agent looked like before (absent in results recorded before). */
@@ -40,7 +46,7 @@ export interface HardDrainRequest {
   idempotencyKey: string;
 }
 
-export function createDriverActivities({ driver, drainPollMs = 500, logger = SILENT }: ActivityDeps) {
+export function createDriverActivities({ driver, frameworks, drainPollMs = 500, logger = SILENT }: ActivityDeps) {
   /**
    * Kills the machine's RUNNING tasks under the request's key (each at most once, whatever the retries) and waits
    * until the machine is empty, heartbeating. A task placed after the kill is killed too, or the machine never
@@ -72,6 +78,8 @@ export function createDriverActivities({ driver, drainPollMs = 500, logger = SIL
     async inspectMachine(machine: MachineId): Promise<MachineTasks> {
       const found = await rejectedAsFinal(() => driver.describeMachine(machine));
       if (!found) return { known: false, tasks: [] };
+      const withBudgets = found.tasks.length > 0 ? await frameworks.withBudgets().catch(() => undefined) : undefined;
+      const here = new Set(found.tasks.map((t) => t.frameworkId));
       return {
         known: true,
         agentId: found.agentId,
@@ -82,6 +90,7 @@ export function createDriverActivities({ driver, drainPollMs = 500, logger = SIL
           resources: t.resources.map((r) => ({ name: r.name, scalar: r.scalar })),
           volumes: [...t.volumes],
         })),
+        ...(withBudgets ? { budgeted: [...here].filter((f) => withBudgets.has(f)).sort() } : {}),
       };
     },
 

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue,
     // maint's activities are built but never called: the reference workflow only calls noop.
-    activities: { driver: new SimDriver('http://127.0.0.1:1'), frameworks: { lookup: async () => undefined } },
+    activities: { driver: new SimDriver('http://127.0.0.1:1'), frameworks: { lookup: async () => undefined, withBudgets: async () => undefined } },
     options: { workflowsPath: require.resolve('./bench-reference-workflows'), activities: referenceActivities },
   });
   await worker.run();

@@ -81,6 +81,11 @@ export interface MachineSnapshot {
   /** Frameworks whose mailbox the last notice could not reach (not subscribed): logged once, not at every look. */
   unreachable?: string[];
   disruption?: DisruptionState;
+  /**
+   * Which frameworks with tasks here declared a disruption budget, as of the last look; absent when the look could
+   * not tell (then the registry is asked before a hard drain that kills tasks).
+   */
+  budgeted?: string[];
   /** Notices go to the frameworks' mailboxes (set when the run first takes the scheduler API's path). */
   mailboxes?: boolean;
 }
@@ -342,6 +347,8 @@ export class MachineState {
     this.s.looked = true;
     const before = this.s.remaining.length;
     this.s.remaining = seen.tasks.map((t) => ({ taskId: t.taskId, frameworkId: t.frameworkId }));
+    if (seen.budgeted) this.s.budgeted = [...seen.budgeted];
+    else delete this.s.budgeted;
     this.s.volumes = Object.fromEntries(seen.tasks.filter((t) => t.volumes?.length).map((t) => [t.taskId, [...t.volumes!]]));
     if (before !== this.s.remaining.length) {
       this.log(nowMs, 'tasks remaining', `${this.s.remaining.length} on the machine`);
@@ -432,7 +439,16 @@ export class MachineState {
    * the budgets did not already let it go; an operator's down skips them, as it skips pacing.
    */
   needsBudget(): boolean {
-    return !this.s.requests.down && !this.isEmpty && !this.disruption.granted;
+    return !this.s.requests.down && !this.isEmpty && !this.disruption.granted && !this.noBudgetApplies;
+  }
+
+  /**
+   * The last look knew which frameworks here have budgets, and none of the tasks left belongs to one: the registry
+   * would grant at once, so it is not asked (two signals and a registry task fewer on the way to the hard drain).
+   */
+  private get noBudgetApplies(): boolean {
+    const budgeted = this.s.budgeted;
+    return budgeted !== undefined && !this.s.remaining.some((t) => budgeted.includes(t.frameworkId));
   }
 
   /** Waits for the budgets (phase waiting-for-budget); returns what the hard drain would kill, per framework. */
@@ -477,6 +493,10 @@ export class MachineState {
   startHardDrain(nowMs: number): PendingDelivery[] {
     // Going down without the budgets' grant (an operator's down, or the tasks left meanwhile): give the request up.
     if (this.disruption.asked && !this.disruption.granted) this.giveUpBudget();
+    if (!this.s.requests.down && !this.isEmpty && !this.disruption.granted && this.noBudgetApplies) {
+      const frameworks = [...new Set(this.s.remaining.map((t) => t.frameworkId))].sort().join(', ');
+      this.log(nowMs, 'disruption budgets not asked', `no framework with tasks here has one (${frameworks})`);
+    }
     this.s.phase = 'hard-draining';
     const why = this.s.requests.down ? 'operator' : this.isEmpty ? 'drained' : 'deadline';
     this.log(nowMs, 'hard drain', `${why}: killing ${this.s.remaining.length} tasks`);

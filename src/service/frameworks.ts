@@ -26,6 +26,7 @@ import {
   type Subscribe,
 } from '../../workflows/messages';
 import type { frameworksWorkflow } from '../../workflows/frameworks';
+import type { FrameworkDirectory } from '../../activities/deps';
 
 /** The mailbox workflow's signature (workflows/framework-mailbox.ts), named by type so this module needs no import of it. */
 type FrameworkMailboxWorkflow = (input: MailboxInput) => Promise<void>;
@@ -236,16 +237,37 @@ function forbidden(frameworkId: string, field: string, principal: string | undef
   );
 }
 
-/** The framework directory activities use to find webhooks, with a short cache so a burst of notices asks once. */
-export function frameworkDirectory(service: FrameworkService, ttlMs = 2_000) {
+/**
+ * The framework directory activities use: webhooks for notices, budgets for a machine's look. One cached list of the
+ * subscriptions, so a burst of notices or looks asks the registry once; callers arriving during a refresh share it.
+ */
+export function frameworkDirectory(service: FrameworkService, ttlMs = 2_000, budgetWaitMs = 2_000): FrameworkDirectory {
   let cached: { at: number; byId: Map<string, FrameworkSubscription> } | undefined;
+  let refreshing: Promise<Map<string, FrameworkSubscription>> | undefined;
+  const refresh = (): Promise<Map<string, FrameworkSubscription>> =>
+    (refreshing ??= service
+      .list()
+      .then((all) => {
+        cached = { at: Date.now(), byId: new Map(all.map((f) => [f.frameworkId, f])) };
+        return cached.byId;
+      })
+      .finally(() => {
+        refreshing = undefined;
+      }));
+  const fresh = () => cached !== undefined && Date.now() - cached.at <= ttlMs;
   return {
     async lookup(frameworkId: string): Promise<FrameworkSubscription | undefined> {
-      if (!cached || Date.now() - cached.at > ttlMs || !cached.byId.has(frameworkId)) {
-        const all = await service.list();
-        cached = { at: Date.now(), byId: new Map(all.map((f) => [f.frameworkId, f])) };
-      }
-      return cached.byId.get(frameworkId);
+      const byId = fresh() && cached!.byId.has(frameworkId) ? cached!.byId : await refresh();
+      return byId.get(frameworkId);
+    },
+    async withBudgets(): Promise<ReadonlySet<string> | undefined> {
+      // A busy registry must not slow the look down: past a short wait the answer is "cannot tell", and the machine
+      // asks the registry itself before a hard drain.
+      const byId = fresh()
+        ? cached!.byId
+        : await Promise.race([refresh().catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), budgetWaitMs).unref())]);
+      if (!byId) return undefined;
+      return new Set([...byId.values()].filter((f) => f.budget !== undefined).map((f) => f.frameworkId));
     },
   };
 }

@@ -1162,6 +1162,30 @@ describe('disruption budgets', () => {
     expect(m.needsBudget()).toBe(false);
   });
 
+  test('the look knew which frameworks here have budgets: with none of them left, the registry is not asked', () => {
+    const { m, nextId } = drainingWithThreeFrameworks();
+    m.observe({ ...tasks('fw-a', 'fw-b'), budgeted: [] }, START, nextId);
+    expect(m.escalate(START)).toBe('go-down');
+    expect(m.needsBudget()).toBe(false);
+    m.startHardDrain(START);
+    expect(m.view(START).history.slice(-2).map((e) => [e.what, e.detail])).toEqual([
+      ['disruption budgets not asked', 'no framework with tasks here has one (fw-a, fw-b)'],
+      ['hard drain', 'deadline: killing 2 tasks'],
+    ]);
+    expect(m.takeRelease()).toBe(false); // nothing was asked, nothing to release
+  });
+
+  test('a task of a framework with a budget, or a look that could not tell, still asks the registry', () => {
+    const withBudget = drainingWithThreeFrameworks();
+    withBudget.m.observe({ ...tasks('fw-a', 'fw-b'), budgeted: ['fw-b'] }, START, withBudget.nextId);
+    expect(withBudget.m.needsBudget()).toBe(true);
+    const unknown = drainingWithThreeFrameworks();
+    unknown.m.observe({ ...tasks('fw-a', 'fw-b'), budgeted: [] }, START - MINUTE, unknown.nextId);
+    unknown.m.observe(tasks('fw-a', 'fw-b'), START, unknown.nextId); // the directory did not answer this time
+    expect(unknown.m.needsBudget()).toBe(true);
+    expect(unknown.m.snapshot().budgeted).toBeUndefined();
+  });
+
   test('granted: it goes down, and needs the budget no more', () => {
     const { m } = waitingForBudget();
     m.command({ type: 'disruption-granted' }, START + MINUTE);

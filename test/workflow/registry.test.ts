@@ -359,6 +359,27 @@ describe('with real machine workflows', () => {
     });
   });
 
+  test('with no budget on any framework of the machine, the hard drain goes ahead without asking the registry', async () => {
+    // sim-06 runs tasks of mover, decliner and silent, all subscribed, none with a budget; none answers, so the
+    // deadline's hard drain kills them.
+    const h = suite.harness({ frameworks: { mover: 'silent', decliner: 'silent', silent: 'silent' } });
+    await h.run(async () => {
+      const window = await h.open([sim(6)], { durationMs: HOUR });
+      const result = await h.windowResult(window.id);
+      expect(result.machineModes.map((m) => m.mode)).toEqual(['UP']);
+      const view = await h.env.client.workflow.getHandle(h.ids.machine(sim(6))).query(machineView);
+      const whats = view.history.map((e) => e.what);
+      expect(whats).toContain('disruption budgets not asked');
+      expect(whats).not.toContain('waiting for disruption budgets');
+      expect(whats.indexOf('disruption budgets not asked')).toBeLessThan(whats.indexOf('hard drain'));
+      const history = await h.env.client.workflow.getHandle(h.ids.machine(sim(6))).fetchHistory();
+      const signalled = history.events!.flatMap((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName ?? []);
+      expect(signalled).not.toContain('requestDisruption');
+      expect(signalled).not.toContain('releaseDisruption');
+      expect(view.killed.length).toBeGreaterThan(0); // the hard drain did kill
+    });
+  });
+
   test('an agent drain tells each framework which of its tasks it killed, with their volumes', async () => {
     const h = suite.harness({ frameworks: { mover: 'silent', decliner: 'silent' } });
     await h.run(async () => {
