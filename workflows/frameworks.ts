@@ -20,6 +20,8 @@ import { formatDurationShort } from '../src/domain/time';
 import type { FrameworkSubscription, MachineUnavailability } from '../src/domain/framework';
 import { DEFAULT_INSTANCE, WorkflowIds } from '../src/temporal/ids';
 import { SCHEDULER_API } from './patches';
+import { memoPublisher } from './publish-memo';
+import { BUDGETED_FRAMEWORKS_MEMO, publishedBudgetedFrameworks } from '../src/temporal/published-state';
 import { coalesced, count, registryDetails } from './summaries';
 import {
   budgetsView,
@@ -123,15 +125,19 @@ export async function frameworksWorkflow(input: FrameworksInput): Promise<void> 
     if (granted.length + queue.length !== before) examine();
   };
 
+  // Which frameworks have a budget, in the memo (state-in-memo): a machine's look reads it with no query.
+  const publishBudgeted = memoPublisher(BUDGETED_FRAMEWORKS_MEMO, publishedBudgetedFrameworks);
+
   // Every handler changes what the details show; they are rendered once per activation.
-  const refreshDetails = coalesced(() =>
+  const refreshDetails = coalesced(() => {
+    publishBudgeted([...budgets().keys()].sort());
     setCurrentDetails(
       registryDetails(
         { frameworks: frameworks.values(), machinesInMaintenance: machines.size, granted: granted.length, waiting: queue.length },
         Date.now(),
       ),
-    ),
-  );
+    );
+  });
   refreshDetails();
 
   setHandler(frameworksView, () => [...frameworks.values()]);

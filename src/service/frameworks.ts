@@ -9,6 +9,7 @@ import type { MachineId } from '../domain/machine';
 import { seal } from '../lib/sealed';
 import type { WorkflowIds } from '../temporal/ids';
 import { callTemporal, queryWithin, toMaintError } from '../temporal/client';
+import { budgetedFrameworksFromMemo } from '../temporal/published-state';
 import {
   answerInverseOffers,
   budgetsView,
@@ -127,6 +128,22 @@ export class FrameworkService {
   }
 
   /**
+   * The frameworks subscribed with a disruption budget: from the registry's memo (no worker, as fast under load as
+   * idle), or from its subscriptions when it has not published them.
+   */
+  async budgeted(): Promise<string[]> {
+    try {
+      const published = budgetedFrameworksFromMemo((await this.client.workflow.getHandle(this.ids.frameworks).describe()).memo);
+      if (published) return published;
+    } catch (err) {
+      const mapped = toMaintError(err);
+      if (isNotFound(mapped)) return []; // nobody subscribed yet
+      throw mapped;
+    }
+    return (await this.list()).filter((f) => f.budget !== undefined).map((f) => f.frameworkId);
+  }
+
+  /**
    * Records the framework's answer to its open inverse offers and forwards it to their machines. Ids that are not
    * open offers of this framework are ignored without error, as in Mesos (MESOS-7119).
    */
@@ -238,36 +255,34 @@ function forbidden(frameworkId: string, field: string, principal: string | undef
 }
 
 /**
- * The framework directory activities use: webhooks for notices, budgets for a machine's look. One cached list of the
- * subscriptions, so a burst of notices or looks asks the registry once; callers arriving during a refresh share it.
+ * The framework directory activities use: subscriptions for notices' webhooks, with a short cache so a burst of
+ * notices asks once; and the frameworks with a budget for a machine's look, from the registry's memo, cached alike.
  */
 export function frameworkDirectory(service: FrameworkService, ttlMs = 2_000, budgetWaitMs = 2_000): FrameworkDirectory {
   let cached: { at: number; byId: Map<string, FrameworkSubscription> } | undefined;
-  let refreshing: Promise<Map<string, FrameworkSubscription>> | undefined;
-  const refresh = (): Promise<Map<string, FrameworkSubscription>> =>
-    (refreshing ??= service
-      .list()
-      .then((all) => {
-        cached = { at: Date.now(), byId: new Map(all.map((f) => [f.frameworkId, f])) };
-        return cached.byId;
-      })
+  let budgeted: { at: number; ids: ReadonlySet<string> } | undefined;
+  let reading: Promise<ReadonlySet<string>> | undefined;
+  const readBudgeted = (): Promise<ReadonlySet<string>> =>
+    (reading ??= service
+      .budgeted()
+      .then((ids) => (budgeted = { at: Date.now(), ids: new Set(ids) }).ids)
       .finally(() => {
-        refreshing = undefined;
+        reading = undefined;
       }));
-  const fresh = () => cached !== undefined && Date.now() - cached.at <= ttlMs;
   return {
     async lookup(frameworkId: string): Promise<FrameworkSubscription | undefined> {
-      const byId = fresh() && cached!.byId.has(frameworkId) ? cached!.byId : await refresh();
-      return byId.get(frameworkId);
+      if (!cached || Date.now() - cached.at > ttlMs || !cached.byId.has(frameworkId)) {
+        const all = await service.list();
+        cached = { at: Date.now(), byId: new Map(all.map((f) => [f.frameworkId, f])) };
+      }
+      return cached.byId.get(frameworkId);
     },
     async withBudgets(): Promise<ReadonlySet<string> | undefined> {
-      // A busy registry must not slow the look down: past a short wait the answer is "cannot tell", and the machine
+      if (budgeted && Date.now() - budgeted.at <= ttlMs) return budgeted.ids;
+      // A busy server must not slow the look down: past a short wait the answer is "cannot tell", and the machine
       // asks the registry itself before a hard drain.
-      const byId = fresh()
-        ? cached!.byId
-        : await Promise.race([refresh().catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), budgetWaitMs).unref())]);
-      if (!byId) return undefined;
-      return new Set([...byId.values()].filter((f) => f.budget !== undefined).map((f) => f.frameworkId));
+      const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), budgetWaitMs).unref());
+      return Promise.race([readBudgeted().catch(() => undefined), timeout]);
     },
   };
 }

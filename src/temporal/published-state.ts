@@ -8,6 +8,11 @@ import type { WindowView } from '../domain/window';
 
 export const MACHINE_STATE_MEMO = 'machineState';
 export const WINDOW_VIEW_MEMO = 'windowView';
+/**
+ * The frameworks subscribed with a disruption budget, from the registry, for a machine's look. Only their ids: a
+ * subscription's webhook URL may carry credentials, and the memo is shown wherever the workflow is.
+ */
+export const BUDGETED_FRAMEWORKS_MEMO = 'budgetedFrameworks';
 
 /**
  * Larger states are not published (readers query the workflow instead). Each change writes the whole memo into the
@@ -20,6 +25,7 @@ export const MEMO_MAX_CHARS = 12 * 1024;
 type Published<F extends string, T> = { [P in F]: T } | { tooLarge: true };
 export type PublishedMachineState = Published<'state', Omit<MachineSnapshot, 'deliveries'>>;
 export type PublishedWindowView = Published<'view', WindowView>;
+export type PublishedBudgetedFrameworks = Published<'frameworkIds', string[]>;
 
 /** The memo value for a state whose JSON is `text` (the workflow compares the text to skip unchanged states). */
 function capped<F extends string, T>(field: F, text: string): Published<F, T> {
@@ -39,6 +45,10 @@ export function publishedWindowView(text: string): PublishedWindowView {
   return capped('view', text);
 }
 
+export function publishedBudgetedFrameworks(text: string): PublishedBudgetedFrameworks {
+  return capped('frameworkIds', text);
+}
+
 /** The published state in a described workflow's memo, if it has one (runs before the memo existed have none). */
 export function stateFromMemo(memo: Record<string, unknown> | undefined): MachineSnapshot | undefined {
   const state = readPublished<'state', Omit<MachineSnapshot, 'deliveries'>>(memo, MACHINE_STATE_MEMO, 'state');
@@ -47,4 +57,8 @@ export function stateFromMemo(memo: Record<string, unknown> | undefined): Machin
 
 export function windowViewFromMemo(memo: Record<string, unknown> | undefined): WindowView | undefined {
   return readPublished<'view', WindowView>(memo, WINDOW_VIEW_MEMO, 'view');
+}
+
+export function budgetedFrameworksFromMemo(memo: Record<string, unknown> | undefined): string[] | undefined {
+  return readPublished<'frameworkIds', string[]>(memo, BUDGETED_FRAMEWORKS_MEMO, 'frameworkIds');
 }

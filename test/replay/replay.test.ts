@@ -42,6 +42,7 @@ test.each([
   ['machineWorkflow', 'quick-escalation'],
   ['machineWorkflow', 'look-backoff'],
   ['windowWorkflow', 'state-in-memo'],
+  ['frameworksWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'scheduler-api'],
   ['agentWorkflow', 'scheduler-api'],
   ['frameworkMailboxWorkflow', 'answers-in-background'],

@@ -25,6 +25,7 @@ import { Harness, simMachine as sim, type HarnessOptions } from '../support/harn
 import { timeSkippingSuite } from '../support/time-skipping';
 import { probeCommands, type machineProbeWorkflow } from './fixtures/registry-probe';
 import { eventually } from '../support/eventually';
+import { budgetedFrameworksFromMemo } from '../../src/temporal/published-state';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -112,6 +113,22 @@ const pullOnly = { webhookUrl: undefined };
 // ---- disruption budgets, the registry alone ------------------------------------------------------------------------
 
 describe('disruption budgets', () => {
+  test('the registry publishes which frameworks have a budget in its memo, as subscriptions come and go', async () => {
+    const h = probeHarness();
+    await h.run(async () => {
+      expect(await h.frameworks.budgeted()).toEqual([]); // no registry yet
+      await h.subscribe('mover', { ...pullOnly });
+      await h.subscribe('decliner', { ...pullOnly, budget: { maxTasksKilled: 2 } });
+      const memo = async () => budgetedFrameworksFromMemo((await registry(h).describe()).memo);
+      expect(await memo()).toEqual(['decliner']);
+      await h.subscribe('mover', { ...pullOnly, budget: { maxMachinesDown: 1 } }); // subscribing again changes it
+      expect(await memo()).toEqual(['decliner', 'mover']);
+      expect(await h.frameworks.budgeted()).toEqual(['decliner', 'mover']);
+      await h.frameworks.unsubscribe('decliner');
+      expect(await h.frameworks.budgeted()).toEqual(['mover']);
+    });
+  });
+
   test('machines are held while a budget is used up and granted in order as machines are released', async () => {
     const h = probeHarness();
     await h.run(async () => {
