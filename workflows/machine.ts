@@ -22,7 +22,7 @@ import { CLUSTER_CALL, drainCall } from './activity-options';
 import { drainWaitSummary, hardDrainSummary, lastNoticesSummary, lookSummary, upTimerSummary } from './summaries';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
 import { MACHINE_STATE_MEMO, publishedState } from '../src/temporal/published-state';
-import { DECIDE_FROM_STATE, LOOK_BACKOFF, ORDERED_NOTICES, QUICK_ESCALATION, REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
+import { DECIDE_FROM_STATE, LOOK_BACKOFF, ORDERED_NOTICES, QUICK_ESCALATION, QUIET_START, REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
 import { memoPublisher } from './publish-memo';
 import { observe } from './sinks';
 import {
@@ -199,7 +199,13 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   if (!input.resume) observe.draining(m);
   // After continue-as-new, notices the previous run had not delivered go out again under the same keys.
   m.deliveries.forEach(deliver);
-  await report();
+  if (!input.resume && patched(QUIET_START)) {
+    // The window started this run DRAINING, with these search attributes, and shows it so: nothing to report yet.
+    publishState();
+    setCurrentDetails(m.details(Date.now()));
+  } else {
+    await report();
+  }
 
   while (m.phase !== 'done') {
     publishState();

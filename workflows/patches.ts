@@ -45,3 +45,10 @@ export const QUICK_ESCALATION = 'quick-escalation';
  * a look a second per waiting machine was most of the fleet's workflow tasks (docs/performance.md).
  */
 export const LOOK_BACKOFF = 'look-backoff';
+
+/**
+ * A new machine run sends no report before its first look: its window started it DRAINING with the same search
+ * attributes and already shows it so, so the report's progress signal and search-attribute upsert said nothing new
+ * (one signal and two workflow tasks fewer per machine). Its state is still published.
+ */
+export const QUIET_START = 'quiet-start';

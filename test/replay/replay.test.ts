@@ -41,6 +41,7 @@ test.each([
   ['machineWorkflow', 'state-in-memo'],
   ['machineWorkflow', 'quick-escalation'],
   ['machineWorkflow', 'look-backoff'],
+  ['machineWorkflow', 'quiet-start'],
   ['windowWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'scheduler-api'],

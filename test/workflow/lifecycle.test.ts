@@ -28,6 +28,30 @@ test('cooperative frameworks: a drained machine goes DOWN early, then UP when it
   });
 });
 
+test('a new machine run looks first: no report to its window before it has something new to say', async () => {
+  const h = harness();
+  await h.run(async () => {
+    const window = await h.open([sim(1)], { durationMs: HOUR });
+    await h.windowResult(window.id);
+    const history = await suite.env().client.workflow.getHandle(h.ids.machine(sim(1))).fetchHistory();
+    const commands = history.events!.flatMap((e) =>
+      e.activityTaskScheduledEventAttributes
+        ? [e.activityTaskScheduledEventAttributes.activityType!.name!]
+        : e.signalExternalWorkflowExecutionInitiatedEventAttributes
+          ? [e.signalExternalWorkflowExecutionInitiatedEventAttributes.signalName!]
+          : e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.MaintenanceMode
+            ? ['search attributes']
+            : [],
+    );
+    expect(commands[0]).toBe('inspectMachine'); // the window started it DRAINING and shows it so already
+    // It still reports every change after: DOWN and UP, to its window, the schedule and the registry.
+    expect(commands.filter((c) => c === 'machineProgress').length).toBeGreaterThanOrEqual(2);
+    expect(commands.filter((c) => c === 'machineModeChanged')).toHaveLength(2);
+    const [machine] = (await h.windows.get(window.id)).machines;
+    expect(machine.mode).toBe('UP');
+  });
+});
+
 test('declines and silence: what is left at the deadline is hard-drained, each task killed once', async () => {
   const h = harness();
   await h.run(async () => {
