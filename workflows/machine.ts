@@ -201,6 +201,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   m.deliveries.forEach(deliver);
   if (!input.resume && patched(QUIET_START)) {
     // The window started this run DRAINING, with these search attributes, and shows it so: nothing to report yet.
+    // The path is settled now, as the report settled it: the first look's offers are this path's, not older ones.
+    schedulerApi();
     publishState();
     setCurrentDetails(m.details(Date.now()));
   } else {

@@ -49,6 +49,10 @@ test('a new machine run looks first: no report to its window before it has somet
     expect(commands.filter((c) => c === 'machineModeChanged')).toHaveLength(2);
     const [machine] = (await h.windows.get(window.id)).machines;
     expect(machine.mode).toBe('UP');
+    // Its first look's inverse offer went out once, whole: with what the framework holds there.
+    const offers = h.eventsOf('mover', 'INVERSE_OFFERS').flatMap((r) => (r.event.type === 'INVERSE_OFFERS' ? r.event.inverse_offers.inverse_offers : []));
+    expect(offers).toHaveLength(1);
+    expect(offers[0].resources.length).toBeGreaterThan(0);
   });
 });
 
