@@ -401,6 +401,22 @@ export class MachineState {
     return 'wait';
   }
 
+  /**
+   * At the deadline, may the escalation work from the look of `lookedAtMs` rather than a new one? Yes when that look
+   * came within the check interval before the deadline (the deadline's timer fired before the next look was due) and
+   * the deadline passed less than an interval ago: the hard drain kills whatever runs there anyway.
+   */
+  lookBeforeDeadlineServes(nowMs: number, lookedAtMs: number, checkIntervalMs: number): boolean {
+    const deadline = this.s.deadlineMs;
+    return (
+      this.s.phase === 'draining' &&
+      nowMs >= deadline &&
+      lookedAtMs < deadline &&
+      deadline - lookedAtMs <= checkIntervalMs &&
+      nowMs - deadline <= checkIntervalMs
+    );
+  }
+
   /** The deadline passed: hard drain, or (escalation "notify") report and wait for the operator. */
   escalate(nowMs: number): 'go-down' | 'wait' {
     if (this.s.policy.escalation === 'notify') {

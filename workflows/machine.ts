@@ -22,7 +22,7 @@ import { CLUSTER_CALL, drainCall } from './activity-options';
 import { drainWaitSummary, hardDrainSummary, lastNoticesSummary, lookSummary, upTimerSummary } from './summaries';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
 import { MACHINE_STATE_MEMO, publishedState } from '../src/temporal/published-state';
-import { DECIDE_FROM_STATE, LOOK_BACKOFF, ORDERED_NOTICES, QUICK_ESCALATION, QUIET_START, REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
+import { DECIDE_FROM_STATE, FEWER_LOOKS, ORDERED_NOTICES, QUICK_ESCALATION, QUIET_START, REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
 import { memoPublisher } from './publish-memo';
 import { observe } from './sinks';
 import {
@@ -291,7 +291,11 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
    */
   function lookCanWait(nowMs: number, lookedAtMs: number): boolean {
     if (m.budgetGranted) return true;
-    return m.phase === 'draining' && nowMs >= m.deadlineMs && lookedAtMs < m.deadlineMs && nowMs - lookedAtMs <= input.checkIntervalMs;
+    if (m.phase === 'draining' && nowMs >= m.deadlineMs && lookedAtMs < m.deadlineMs && nowMs - lookedAtMs <= input.checkIntervalMs) {
+      return true;
+    }
+    // The deadline's timer fired a little late after a look just before it (the timer's and the task's latency).
+    return m.lookBeforeDeadlineServes(nowMs, lookedAtMs, input.checkIntervalMs) && patched(FEWER_LOOKS);
   }
 
   /**
@@ -350,7 +354,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       m.phase === 'draining' && untilDeadline > 0 ? Math.min(untilDeadline, input.checkIntervalMs) : input.checkIntervalMs;
     let why: Parameters<typeof drainWaitSummary>[2] =
       m.phase === 'draining' && timeout === untilDeadline ? { kind: 'deadline', atMs: m.deadlineMs } : { kind: 'look', inMs: timeout };
-    if (unchangedLooks > 0 && WAITS_ON_SIGNAL.includes(m.phase) && patched(LOOK_BACKOFF)) {
+    if (unchangedLooks > 0 && WAITS_ON_SIGNAL.includes(m.phase) && patched(FEWER_LOOKS)) {
       timeout = input.checkIntervalMs * Math.min(2 ** unchangedLooks, MAX_LOOK_BACKOFF);
       why = { kind: 'look', inMs: timeout };
     }

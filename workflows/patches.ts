@@ -40,11 +40,14 @@ export const STATE_IN_MEMO = 'state-in-memo';
 export const QUICK_ESCALATION = 'quick-escalation';
 
 /**
- * While a machine waits on a signal (a slot from its window, the frameworks' budgets from the registry), looks that
- * find nothing changed come further apart, up to eight check intervals: the answer wakes it anyway, and under load
- * a look a second per waiting machine was most of the fleet's workflow tasks (docs/performance.md).
+ * Fewer looks at a machine, where a look cannot change what comes next:
+ * - while it waits on a signal (a slot from its window, the frameworks' budgets from the registry), looks that find
+ *   nothing changed come further apart, up to eight check intervals: the answer wakes it anyway, and under load a look
+ *   a second per waiting machine was most of the fleet's workflow tasks (docs/performance.md);
+ * - at the deadline, the escalation works from the last look when that look came within the check interval before
+ *   the deadline (the deadline's timer fired before the next look was due): the hard drain kills whatever runs there.
  */
-export const LOOK_BACKOFF = 'look-backoff';
+export const FEWER_LOOKS = 'fewer-looks';
 
 /**
  * A new machine run sends no report before its first look: its window started it DRAINING with the same search

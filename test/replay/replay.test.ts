@@ -40,7 +40,7 @@ test.each([
   ['machineWorkflow', 'decide-from-state'],
   ['machineWorkflow', 'state-in-memo'],
   ['machineWorkflow', 'quick-escalation'],
-  ['machineWorkflow', 'look-backoff'],
+  ['machineWorkflow', 'fewer-looks'],
   ['machineWorkflow', 'quiet-start'],
   ['windowWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'state-in-memo'],

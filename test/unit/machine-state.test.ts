@@ -1123,6 +1123,18 @@ describe('unavailability reports to the registry', () => {
   });
 });
 
+test('at the deadline, a look within the check interval before it serves the escalation; an older or a much later one does not', () => {
+  const m = start();
+  const interval = MINUTE;
+  // The deadline's timer fired 90 ms late after a look 950 ms before the deadline (interval 1 s in the benchmarks).
+  expect(m.lookBeforeDeadlineServes(START + 90, START - 950, 1_000)).toBe(true);
+  expect(m.lookBeforeDeadlineServes(START + 1, START - interval, interval)).toBe(true);
+  expect(m.lookBeforeDeadlineServes(START + 1, START - interval - 1, interval)).toBe(false); // a look was due first
+  expect(m.lookBeforeDeadlineServes(START + interval + 1, START - 1, interval)).toBe(false); // woke long after
+  expect(m.lookBeforeDeadlineServes(START - 1, START - 2, interval)).toBe(false); // before the deadline
+  expect(m.lookBeforeDeadlineServes(START + 10, START + 5, interval)).toBe(false); // a look after it: nothing to skip
+});
+
 describe('disruption budgets', () => {
   /** Three frameworks' tasks left at the deadline: the machine asks the budgets (the workflow's order of calls). */
   function waitingForBudget(policy: Partial<Policy> = {}) {
