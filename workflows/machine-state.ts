@@ -403,8 +403,10 @@ export class MachineState {
 
   /**
    * At the deadline, may the escalation work from the look of `lookedAtMs` rather than a new one? Yes when that look
-   * came within the check interval before the deadline (the deadline's timer fired before the next look was due) and
-   * the deadline passed less than an interval ago: the hard drain kills whatever runs there anyway.
+   * was the machine's routine one (at most two check intervals before the deadline: a look timer due just before it
+   * may fire just after) and the deadline passed less than an interval ago: the hard drain kills whatever runs there
+   * anyway, so the look would only refresh the count in the history. After an outage (a worker down for longer) the
+   * machine looks again first.
    */
   lookBeforeDeadlineServes(nowMs: number, lookedAtMs: number, checkIntervalMs: number): boolean {
     const deadline = this.s.deadlineMs;
@@ -412,7 +414,7 @@ export class MachineState {
       this.s.phase === 'draining' &&
       nowMs >= deadline &&
       lookedAtMs < deadline &&
-      deadline - lookedAtMs <= checkIntervalMs &&
+      deadline - lookedAtMs <= 2 * checkIntervalMs &&
       nowMs - deadline <= checkIntervalMs
     );
   }

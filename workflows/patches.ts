@@ -44,8 +44,8 @@ export const QUICK_ESCALATION = 'quick-escalation';
  * - while it waits on a signal (a slot from its window, the frameworks' budgets from the registry), looks that find
  *   nothing changed come further apart, up to eight check intervals: the answer wakes it anyway, and under load a look
  *   a second per waiting machine was most of the fleet's workflow tasks (docs/performance.md);
- * - at the deadline, the escalation works from the last look when that look came within the check interval before
- *   the deadline (the deadline's timer fired before the next look was due): the hard drain kills whatever runs there.
+ * - at the deadline, the escalation works from the machine's last routine look (at most two check intervals before
+ *   it, the deadline passed less than one ago), however late a timer fired: the hard drain kills whatever runs there.
  */
 export const FEWER_LOOKS = 'fewer-looks';
 
