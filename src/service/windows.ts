@@ -7,6 +7,7 @@ import type { MachineView, Unavailability, WindowView } from '../domain/window';
 import { WorkflowIds } from '../temporal/ids';
 import { callTemporal, queryWithin, toMaintError } from '../temporal/client';
 import { stateFromMemo, windowViewFromMemo } from '../temporal/published-state';
+import { WINDOW } from '../temporal/search-attributes';
 import { MachineState } from '../../workflows/machine-state';
 import {
   cancelWindow,
@@ -61,14 +62,24 @@ export class WindowService {
     return { window, machines };
   }
 
-  /** The machine's run for this window: its latest run, or, once it has moved on to a newer window, the older one. */
+  /**
+   * The machine's run for this window: its latest run, or, once it has moved on to a newer window, the older one;
+   * undefined while its workflow has not started, or has not yet run its first task (the window's view stands in).
+   */
   private async machineInWindow(id: MachineId, windowId: string): Promise<MachineView | undefined> {
-    const latest = await this.machine(id);
-    if (!latest || latest.windowId === windowId) return latest;
     const workflowId = this.ids.machine(id);
+    const latest = await this.machineRun(workflowId).catch((err) => {
+      const mapped = toMaintError(err);
+      if (isNotFound(mapped)) return undefined;
+      throw mapped;
+    });
+    if (!latest) return undefined;
+    const forWindow = 'view' in latest ? latest.view.windowId : latest.notRunYetFor;
+    if (forWindow === windowId) return 'view' in latest ? latest.view : undefined;
     const query = `WorkflowId = "${workflowId}" AND MaintenanceWindow = "${windowId}"`;
     for await (const run of this.client.workflow.list({ query, pageSize: 1 })) {
-      return this.machineRun(workflowId, run.runId);
+      const older = await this.machineRun(workflowId, run.runId);
+      return 'view' in older ? older.view : undefined;
     }
     return undefined;
   }
@@ -125,7 +136,9 @@ export class WindowService {
   /** The machine's latest maintenance, or undefined if it never had one. */
   async machine(id: MachineId): Promise<MachineView | undefined> {
     try {
-      return await this.machineRun(this.ids.machine(id));
+      const workflowId = this.ids.machine(id);
+      const latest = await this.machineRun(workflowId);
+      return 'view' in latest ? latest.view : await queryWithin(this.client.workflow.getHandle(workflowId), machineView);
     } catch (err) {
       const mapped = toMaintError(err);
       if (isNotFound(mapped)) return undefined;
@@ -142,14 +155,21 @@ export class WindowService {
   /**
    * One run of a machine's workflow (its latest without `runId`): the state it published in its memo, read from
    * Temporal's store with no worker involved; a run that published none (started before it did, or too large) is
-   * queried.
+   * queried. A run that has not completed its first workflow task yet (a busy worker) is not queried: the query would
+   * wait for that task, seconds under load. The caller knows from its window what it is.
    */
-  private async machineRun(workflowId: string, runId?: string): Promise<MachineView> {
+  private async machineRun(workflowId: string, runId?: string): Promise<{ view: MachineView } | { notRunYetFor?: string }> {
     const handle = this.client.workflow.getHandle(workflowId, runId);
-    const state = stateFromMemo((await handle.describe()).memo);
-    return state ? MachineState.resume(state).view(Date.now()) : queryWithin(handle, machineView);
+    const described = await handle.describe();
+    const state = stateFromMemo(described.memo);
+    if (state) return { view: MachineState.resume(state).view(Date.now()) };
+    if (described.historyLength < FIRST_TASK_COMPLETED) return { notRunYetFor: described.typedSearchAttributes.get(WINDOW) };
+    return { view: await queryWithin(handle, machineView) };
   }
 }
+
+/** Events up to a run's first completed workflow task: started, task scheduled, started, completed. */
+const FIRST_TASK_COMPLETED = 4;
 
 /** A machine whose workflow the window has not started yet (a moment after creation): what the window knows. */
 function starting(window: WindowView, entry: WindowView['machineModes'][number]): MachineView {

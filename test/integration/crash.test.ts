@@ -1,5 +1,6 @@
 // The worker dies (SIGKILL) while machines are DRAINING and again during the hard drain; a new worker takes over and
 // the window completes. The simulator counts kills per task: every task left at the deadline is killed, none twice.
+import { Client, Connection } from '@temporalio/client';
 import { Stack } from '../support/stack';
 
 let stack: Stack;
@@ -88,5 +89,43 @@ test('with no worker running, a machine and its window still read: their state c
   } finally {
     stack.spawn('worker');
   }
+  expect((await stack.api('POST', `/api/v1/windows/${id}/cancel`)).status).toBe(200);
+});
+
+test("a machine whose workflow has not yet run its first task reads as its window shows it, without waiting on a worker", async () => {
+  // As when a busy worker has not yet picked up a run the window just started: the worker is down, and sim-10's run is
+  // started again by hand, with its input, its window's search attributes and no task done.
+  const created = await stack.api('POST', '/api/v1/windows', { machines: [sim(10)], drainWithin: '5m', duration: '1m' });
+  expect(created.status).toBe(201);
+  const id: string = created.body.id;
+  await stack.eventually('sim-10 published', async () => {
+    const res = await stack.api('GET', '/api/v1/machines/sim-10');
+    return res.body?.maintenance?.window === id && res.body.maintenance.remaining.length > 0 ? true : undefined;
+  });
+  const connection = await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS! });
+  const client = new Client({ connection });
+  const workflowId = `${stack.env.MAINT_INSTANCE}/machine/h=sim-10;i=192.0.2.10`;
+  await stack.kill('worker');
+  try {
+    const first = await client.workflow.getHandle(workflowId).fetchHistory();
+    const started = first.events![0].workflowExecutionStartedEventAttributes!;
+    const { typedSearchAttributes } = await client.workflow.getHandle(workflowId).describe();
+    await client.workflow.getHandle(workflowId).terminate('test: a fresh run that no worker has run yet');
+    await client.workflow.start('machineWorkflow', {
+      workflowId,
+      taskQueue: stack.env.MAINT_TASK_QUEUE!,
+      args: [client.options.loadedDataConverter.payloadConverter.fromPayload(started.input!.payloads![0])],
+      typedSearchAttributes,
+    });
+    const t0 = Date.now();
+    const window = await stack.api('GET', `/api/v1/windows/${id}`);
+    expect(window.status).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(5_000); // a query would wait 10 s for a worker, then answer 503
+    expect(window.body.machines.map((m: any) => [m.mode, m.phase, m.waitingOn])).toEqual([['DRAINING', 'draining', 'its workflow to start']]);
+  } finally {
+    stack.spawn('worker');
+    await connection.close();
+  }
+  await stack.waitHealthy();
   expect((await stack.api('POST', `/api/v1/windows/${id}/cancel`)).status).toBe(200);
 });
