@@ -1,7 +1,7 @@
 // Windows: the use cases every surface (native API, CLI, later the Mesos endpoints) shares.
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { ErrorCode, isNotFound, MaintError } from '../domain/errors';
-import type { MachineId } from '../domain/machine';
+import { machineKey, type MachineId } from '../domain/machine';
 import type { Policy } from '../domain/policy';
 import type { MachineView, Unavailability, WindowView } from '../domain/window';
 import { WorkflowIds } from '../temporal/ids';
@@ -133,12 +133,18 @@ export class WindowService {
     return this.get(windowId);
   }
 
-  /** The machine's latest maintenance, or undefined if it never had one. */
+  /**
+   * The machine's latest maintenance, or undefined if it never had one. A run that has not run its first task yet
+   * reads as its window shows it.
+   */
   async machine(id: MachineId): Promise<MachineView | undefined> {
     try {
       const workflowId = this.ids.machine(id);
       const latest = await this.machineRun(workflowId);
-      return 'view' in latest ? latest.view : await queryWithin(this.client.workflow.getHandle(workflowId), machineView);
+      if ('view' in latest) return latest.view;
+      const window = latest.notRunYetFor === undefined ? undefined : await this.windowRun(this.ids.window(latest.notRunYetFor));
+      const entry = window?.machineModes.find((e) => machineKey(e.id) === machineKey(id));
+      return window && entry ? starting(window, entry) : await queryWithin(this.client.workflow.getHandle(workflowId), machineView);
     } catch (err) {
       const mapped = toMaintError(err);
       if (isNotFound(mapped)) return undefined;

@@ -122,6 +122,15 @@ test("a machine whose workflow has not yet run its first task reads as its windo
     expect(window.status).toBe(200);
     expect(Date.now() - t0).toBeLessThan(5_000); // a query would wait 10 s for a worker, then answer 503
     expect(window.body.machines.map((m: any) => [m.mode, m.phase, m.waitingOn])).toEqual([['DRAINING', 'draining', 'its workflow to start']]);
+    const t1 = Date.now();
+    const machine = await stack.api('GET', '/api/v1/machines/sim-10');
+    expect(machine.status).toBe(200);
+    expect(Date.now() - t1).toBeLessThan(5_000);
+    expect([machine.body.maintenance.window, machine.body.maintenance.mode, machine.body.maintenance.waitingOn]).toEqual([
+      id,
+      'DRAINING',
+      'its workflow to start',
+    ]);
   } finally {
     stack.spawn('worker');
     await connection.close();
