@@ -79,7 +79,6 @@ export function createDriverActivities({ driver, frameworks, drainPollMs = 500, 
       const found = await rejectedAsFinal(() => driver.describeMachine(machine));
       if (!found) return { known: false, tasks: [] };
       const withBudgets = found.tasks.length > 0 ? await frameworks.withBudgets().catch(() => undefined) : undefined;
-      const here = new Set(found.tasks.map((t) => t.frameworkId));
       return {
         known: true,
         agentId: found.agentId,
@@ -90,7 +89,7 @@ export function createDriverActivities({ driver, frameworks, drainPollMs = 500, 
           resources: t.resources.map((r) => ({ name: r.name, scalar: r.scalar })),
           volumes: [...t.volumes],
         })),
-        ...(withBudgets ? { budgeted: [...here].filter((f) => withBudgets.has(f)).sort() } : {}),
+        ...(withBudgets ? { budgeted: [...new Set(found.tasks.map((t) => t.frameworkId))].filter((f) => withBudgets.has(f)).sort() } : {}),
       };
     },
 

@@ -402,21 +402,17 @@ export class MachineState {
   }
 
   /**
-   * At the deadline, may the escalation work from the look of `lookedAtMs` rather than a new one? Yes when that look
-   * was the machine's routine one (at most two check intervals before the deadline: a look timer due just before it
-   * may fire just after) and the deadline passed less than an interval ago: the hard drain kills whatever runs there
-   * anyway, so the look would only refresh the count in the history. After an outage (a worker down for longer) the
-   * machine looks again first.
+   * At the deadline, is the look of `lookedAtMs` good enough for the escalation? The hard drain kills whatever runs
+   * there anyway, so a new look would only refresh the count in the history. 'recent': it is less than a check
+   * interval old. 'routine': it was the machine's routine look before the deadline (at most two intervals before it:
+   * a look timer due just before the deadline may fire just after), and the deadline passed less than an interval ago.
+   * 'look': neither (not past the deadline, a look since, or one from before an outage): look again first.
    */
-  lookBeforeDeadlineServes(nowMs: number, lookedAtMs: number, checkIntervalMs: number): boolean {
+  lookAtDeadline(nowMs: number, lookedAtMs: number, checkIntervalMs: number): 'recent' | 'routine' | 'look' {
     const deadline = this.s.deadlineMs;
-    return (
-      this.s.phase === 'draining' &&
-      nowMs >= deadline &&
-      lookedAtMs < deadline &&
-      deadline - lookedAtMs <= 2 * checkIntervalMs &&
-      nowMs - deadline <= checkIntervalMs
-    );
+    if (this.s.phase !== 'draining' || nowMs < deadline || lookedAtMs >= deadline) return 'look';
+    if (nowMs - lookedAtMs <= checkIntervalMs) return 'recent';
+    return deadline - lookedAtMs <= 2 * checkIntervalMs && nowMs - deadline <= checkIntervalMs ? 'routine' : 'look';
   }
 
   /** The deadline passed: hard drain, or (escalation "notify") report and wait for the operator. */
@@ -457,7 +453,12 @@ export class MachineState {
    * the budgets did not already let it go; an operator's down skips them, as it skips pacing.
    */
   needsBudget(): boolean {
-    return !this.s.requests.down && !this.isEmpty && !this.disruption.granted && !this.noBudgetApplies;
+    return this.killsUngranted && !this.noBudgetApplies;
+  }
+
+  /** A hard drain now would kill tasks the budgets have not let go, and no operator's down overrides them. */
+  private get killsUngranted(): boolean {
+    return !this.s.requests.down && !this.isEmpty && !this.disruption.granted;
   }
 
   /**
@@ -511,7 +512,7 @@ export class MachineState {
   startHardDrain(nowMs: number): PendingDelivery[] {
     // Going down without the budgets' grant (an operator's down, or the tasks left meanwhile): give the request up.
     if (this.disruption.asked && !this.disruption.granted) this.giveUpBudget();
-    if (!this.s.requests.down && !this.isEmpty && !this.disruption.granted && this.noBudgetApplies) {
+    if (this.killsUngranted && this.noBudgetApplies) {
       const frameworks = [...new Set(this.s.remaining.map((t) => t.frameworkId))].sort().join(', ');
       this.log(nowMs, 'disruption budgets not asked', `no framework with tasks here has one (${frameworks})`);
     }

@@ -287,15 +287,12 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
 
   /**
    * The step needs no new look: the registry's grant came (the hard drain kills what runs there), or the deadline
-   * passed since a look of less than a check interval ago (the escalation works from its tasks).
+   * passed and the last look serves the escalation (see lookAtDeadline; its 'routine' case came with fewer-looks).
    */
   function lookCanWait(nowMs: number, lookedAtMs: number): boolean {
     if (m.budgetGranted) return true;
-    if (m.phase === 'draining' && nowMs >= m.deadlineMs && lookedAtMs < m.deadlineMs && nowMs - lookedAtMs <= input.checkIntervalMs) {
-      return true;
-    }
-    // The deadline's timer fired a little late after a look just before it (the timer's and the task's latency).
-    return m.lookBeforeDeadlineServes(nowMs, lookedAtMs, input.checkIntervalMs) && patched(FEWER_LOOKS);
+    const atDeadline = m.lookAtDeadline(nowMs, lookedAtMs, input.checkIntervalMs);
+    return atDeadline === 'recent' || (atDeadline === 'routine' && patched(FEWER_LOOKS));
   }
 
   /**

@@ -68,11 +68,7 @@ export class WindowService {
    */
   private async machineInWindow(id: MachineId, windowId: string): Promise<MachineView | undefined> {
     const workflowId = this.ids.machine(id);
-    const latest = await this.machineRun(workflowId).catch((err) => {
-      const mapped = toMaintError(err);
-      if (isNotFound(mapped)) return undefined;
-      throw mapped;
-    });
+    const latest = await absentIfNotFound(() => this.machineRun(workflowId));
     if (!latest) return undefined;
     const forWindow = 'view' in latest ? latest.view.windowId : latest.notRunYetFor;
     if (forWindow === windowId) return 'view' in latest ? latest.view : undefined;
@@ -138,18 +134,14 @@ export class WindowService {
    * reads as its window shows it.
    */
   async machine(id: MachineId): Promise<MachineView | undefined> {
-    try {
+    return absentIfNotFound(async () => {
       const workflowId = this.ids.machine(id);
       const latest = await this.machineRun(workflowId);
       if ('view' in latest) return latest.view;
       const window = latest.notRunYetFor === undefined ? undefined : await this.windowRun(this.ids.window(latest.notRunYetFor));
       const entry = window?.machineModes.find((e) => machineKey(e.id) === machineKey(id));
-      return window && entry ? starting(window, entry) : await queryWithin(this.client.workflow.getHandle(workflowId), machineView);
-    } catch (err) {
-      const mapped = toMaintError(err);
-      if (isNotFound(mapped)) return undefined;
-      throw mapped;
-    }
+      return window && entry ? starting(window, entry) : queryWithin(this.client.workflow.getHandle(workflowId), machineView);
+    });
   }
 
   /** The window's view as it published it in its memo (see machineRun); queried if it published none. */
@@ -197,6 +189,17 @@ function starting(window: WindowView, entry: WindowView['machineModes'][number])
 
 function notFound(message: string): MaintError {
   return new MaintError(ErrorCode.NOT_FOUND, message);
+}
+
+/** Runs a Temporal call, translating its errors; a workflow that does not exist gives undefined. */
+async function absentIfNotFound<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    const mapped = toMaintError(err);
+    if (isNotFound(mapped)) return undefined;
+    throw mapped;
+  }
 }
 
 /** Runs a Temporal call, translating its errors; `onNotFound` names what was missing. */

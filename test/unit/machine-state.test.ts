@@ -1123,18 +1123,19 @@ describe('unavailability reports to the registry', () => {
   });
 });
 
-test('at the deadline, the routine look before it serves the escalation; one from before an outage does not', () => {
+test('at the deadline, a recent or the routine look before it serves the escalation; one from before an outage does not', () => {
   const m = start();
   const interval = MINUTE;
+  expect(m.lookAtDeadline(START + 1, START - 1_000, interval)).toBe('recent');
   // The deadline's timer fired 90 ms late after a look 950 ms before the deadline (interval 1 s in the benchmarks).
-  expect(m.lookBeforeDeadlineServes(START + 90, START - 950, 1_000)).toBe(true);
+  expect(m.lookAtDeadline(START + 90, START - 950, 1_000)).toBe('routine');
   // The look timer was due 20 ms before the deadline and fired 50 ms after it.
-  expect(m.lookBeforeDeadlineServes(START + 50, START - 1_020, 1_000)).toBe(true);
-  expect(m.lookBeforeDeadlineServes(START + 1, START - 2 * interval, interval)).toBe(true);
-  expect(m.lookBeforeDeadlineServes(START + 1, START - 2 * interval - 1, interval)).toBe(false); // looks were missed
-  expect(m.lookBeforeDeadlineServes(START + interval + 1, START - 1, interval)).toBe(false); // woke long after
-  expect(m.lookBeforeDeadlineServes(START - 1, START - 2, interval)).toBe(false); // before the deadline
-  expect(m.lookBeforeDeadlineServes(START + 10, START + 5, interval)).toBe(false); // a look after it: nothing to skip
+  expect(m.lookAtDeadline(START + 50, START - 1_020, 1_000)).toBe('routine');
+  expect(m.lookAtDeadline(START + 1, START - 2 * interval, interval)).toBe('routine');
+  expect(m.lookAtDeadline(START + 1, START - 2 * interval - 1, interval)).toBe('look'); // looks were missed
+  expect(m.lookAtDeadline(START + interval + 1, START - 1, interval)).toBe('look'); // woke long after
+  expect(m.lookAtDeadline(START - 1, START - 2, interval)).toBe('look'); // before the deadline
+  expect(m.lookAtDeadline(START + 10, START + 5, interval)).toBe('look'); // a look after it: nothing to skip
 });
 
 describe('disruption budgets', () => {
