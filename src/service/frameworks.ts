@@ -256,16 +256,18 @@ function forbidden(frameworkId: string, field: string, principal: string | undef
 
 /**
  * The framework directory activities use: subscriptions for notices' webhooks, with a short cache so a burst of
- * notices asks once; and the frameworks with a budget for a machine's look, from the registry's memo, cached alike.
+ * notices asks once; and the frameworks with a budget for a machine's look, read from the registry's memo at each look
+ * (looks at the same moment share one read). Never cached: a budget declared at SUBSCRIBE applies to every look after
+ * it (with a cache, a look right after the subscription read the list from before it, and a hard drain went ahead
+ * that the budget should have held).
  */
 export function frameworkDirectory(service: FrameworkService, ttlMs = 2_000, budgetWaitMs = 2_000): FrameworkDirectory {
   let cached: { at: number; byId: Map<string, FrameworkSubscription> } | undefined;
-  let budgeted: { at: number; ids: ReadonlySet<string> } | undefined;
   let reading: Promise<ReadonlySet<string>> | undefined;
   const readBudgeted = (): Promise<ReadonlySet<string>> =>
     (reading ??= service
       .budgeted()
-      .then((ids) => (budgeted = { at: Date.now(), ids: new Set(ids) }).ids)
+      .then((ids) => new Set(ids))
       .finally(() => {
         reading = undefined;
       }));
@@ -278,7 +280,6 @@ export function frameworkDirectory(service: FrameworkService, ttlMs = 2_000, bud
       return cached.byId.get(frameworkId);
     },
     async withBudgets(): Promise<ReadonlySet<string> | undefined> {
-      if (budgeted && Date.now() - budgeted.at <= ttlMs) return budgeted.ids;
       // A busy server must not slow the look down: past a short wait the answer is "cannot tell", and the machine
       // asks the registry itself before a hard drain.
       const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), budgetWaitMs).unref());

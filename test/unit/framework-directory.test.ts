@@ -18,13 +18,16 @@ test('withBudgets names the frameworks subscribed with a budget', async () => {
   expect([...(await frameworkDirectory(service).withBudgets())!]).toEqual(['batch', 'db']);
 });
 
-test('within the cache time one read serves every look, and looks during a read share it', async () => {
-  const { service, calls } = registry(async () => ['db']);
+test('looks at the same moment share one read; a later look reads again (a budget declared meanwhile counts)', async () => {
+  let budgeted = ['db'];
+  const { service, calls } = registry(async () => budgeted);
   const directory = frameworkDirectory(service, 60_000);
   const answers = await Promise.all([directory.withBudgets(), directory.withBudgets(), directory.withBudgets()]);
   expect(answers.map((a) => [...a!])).toEqual([['db'], ['db'], ['db']]);
-  await directory.withBudgets();
   expect(calls.budgeted).toBe(1);
+  budgeted = ['db', 'ext-budget']; // a framework subscribed with a budget
+  expect([...(await directory.withBudgets())!]).toEqual(['db', 'ext-budget']);
+  expect(calls.budgeted).toBe(2);
   expect(calls.list).toBe(0); // webhooks' subscriptions are another read
 });
 
