@@ -19,6 +19,8 @@ import { WorkflowIds } from '../src/temporal/ids';
 import {
   countBy,
   escalationLagsMs,
+  killLagsMs,
+  type LoggedKill,
   intOption,
   percentile,
   round,
@@ -122,6 +124,8 @@ async function run(stack: BenchStack): Promise<void> {
     stack.client.workflow.getHandle<() => Promise<MachineView>>(ids.machine(machineId(i))).result(),
   );
   const lags = escalationLagsMs(views);
+  const simStats = (await (await fetch(`${stack.simUrl}/stats`)).json()) as { killLog: LoggedKill[] };
+  const killLags = killLagsMs(views, simStats.killLog);
   const sample = sampleOf(range(1, MACHINES), HISTORY_SAMPLE);
   const histories = await mapLimit(sample, 10, (i) => stack.client.workflow.getHandle(ids.machine(machineId(i))).fetchHistory());
   const machineEvents = histories.map((h) => h.events?.length ?? 0);
@@ -170,11 +174,14 @@ async function run(stack: BenchStack): Promise<void> {
     escalationLagP50Ms: round(percentile(lags, 50)),
     escalationLagP99Ms: round(percentile(lags, 99)),
     escalationLagMaxMs: round(Math.max(...lags)),
+    killLagP50Ms: round(percentile(killLags, 50)),
+    killLagP99Ms: round(percentile(killLags, 99)),
     load: { before: loadBefore, after: machineLoad() },
   };
   const targets: Target[] = [
     { name: 'ratio (maint ÷ reference machines/s)', measured: figures.ratio, kind: 'min', limit: 0.5 },
-    { name: 'escalation lag p99', measured: figures.escalationLagP99Ms, kind: 'max', limit: 1000, unit: 'ms' },
+    // The hard drain has started for the frameworks when its first kill reaches the cluster: the later of the two.
+    { name: 'escalation lag p99 (to the first kill)', measured: Math.max(figures.escalationLagP99Ms, figures.killLagP99Ms), kind: 'max', limit: 1000, unit: 'ms' },
     { name: 'status (GET /api/v1/windows/:id) p99', measured: figures.statusP99Ms, kind: 'max', limit: 250, unit: 'ms' },
   ];
 
@@ -192,7 +199,8 @@ async function run(stack: BenchStack): Promise<void> {
         ['worker / API peak RSS', `${figures.workerPeakRssMb} / ${figures.apiPeakRssMb} MiB`, ''],
         ['GET /api/v1/windows/:id (every 1 s)', `p50 ${figures.statusP50Ms} ms, p99 ${figures.statusP99Ms} ms (${figures.statusCalls} calls)`, ''],
         ['GET /master/maintenance/status (every 5 s)', `p50 ${figures.mesosStatusP50Ms} ms, p99 ${figures.mesosStatusP99Ms} ms (${figures.mesosStatusCalls} calls)`, ''],
-        ['deadline → hard drain', `p50 ${figures.escalationLagP50Ms} ms, p99 ${figures.escalationLagP99Ms} ms, max ${figures.escalationLagMaxMs} ms (${lags.length} machines)`, ''],
+        ['deadline → hard drain (decision)', `p50 ${figures.escalationLagP50Ms} ms, p99 ${figures.escalationLagP99Ms} ms, max ${figures.escalationLagMaxMs} ms (${lags.length} machines)`, ''],
+        ['deadline → first kill at the cluster', `p50 ${figures.killLagP50Ms} ms, p99 ${figures.killLagP99Ms} ms (${killLags.length} machines)`, ''],
         ['load average (1 min) before / after', `${loadBefore.load1} / ${figures.load.after.load1} (${loadBefore.cores} cores)`, ''],
       ],
     ),

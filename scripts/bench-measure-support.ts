@@ -46,6 +46,37 @@ export function escalationLagsMs(views: readonly Pick<MachineView, 'deadlineMs' 
   return lags;
 }
 
+/** A kill the simulated cluster logged (src/sim/fleet.ts KillRecord): the host, when, and why. */
+export interface LoggedKill {
+  hostname: string;
+  at: string;
+  reason: string;
+}
+
+/**
+ * How late each deadline-escalated hard drain's first kill reached the cluster after the deadline (ms): the effect an
+ * operator sees, later than the 'hard drain' decision by however long the activity took to be scheduled and run.
+ * Machines without a deadline escalation, or whose hard drain found nothing to kill, have none.
+ */
+export function killLagsMs(
+  views: readonly Pick<MachineView, 'id' | 'deadlineMs' | 'history'>[],
+  kills: readonly LoggedKill[],
+): number[] {
+  const firstKill = new Map<string, number>();
+  for (const k of kills) {
+    if (k.reason !== 'hard-drain') continue;
+    const at = Date.parse(k.at);
+    firstKill.set(k.hostname, Math.min(firstKill.get(k.hostname) ?? Infinity, at));
+  }
+  const lags: number[] = [];
+  for (const view of views) {
+    if (!view.history.some((e) => e.what === 'hard drain' && (e.detail ?? '').startsWith('deadline'))) continue;
+    const at = view.id.hostname === undefined ? undefined : firstKill.get(view.id.hostname);
+    if (at !== undefined) lags.push(at - view.deadlineMs);
+  }
+  return lags;
+}
+
 /** How many of each item: e.g. history events by type, most frequent first. */
 export function countBy(items: readonly string[]): [string, number][] {
   const counts = new Map<string, number>();

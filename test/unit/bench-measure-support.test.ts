@@ -3,6 +3,7 @@ import {
   cpuTicksFromStat,
   escalationLagsMs,
   intOption,
+  killLagsMs,
   percentile,
   statusFieldMb,
   table,
@@ -61,6 +62,27 @@ describe('escalation lags', () => {
       { deadlineMs: 5_000, history: [{ atMs: 5_010, what: 'hard drain', detail: 'deadline: killing 1 tasks' }] },
     ]);
     expect(lags).toEqual([250, 10]);
+  });
+});
+
+describe('kill lags', () => {
+  it('takes the first hard-drain kill of each deadline-escalated machine, from its deadline', () => {
+    const view = (hostname: string, detail: string) => ({
+      id: { hostname },
+      deadlineMs: Date.parse('2026-01-01T00:00:01.000Z'),
+      history: [{ atMs: 0, what: 'hard drain', detail }],
+    });
+    const lags = killLagsMs(
+      [view('a', 'deadline: killing 2 tasks'), view('b', 'drained: killing 0 tasks'), view('c', 'deadline: killing 1 tasks'), view('d', 'deadline: killing 1 tasks')],
+      [
+        { hostname: 'a', at: '2026-01-01T00:00:01.700Z', reason: 'hard-drain' },
+        { hostname: 'a', at: '2026-01-01T00:00:01.300Z', reason: 'hard-drain' },
+        { hostname: 'b', at: '2026-01-01T00:00:00.500Z', reason: 'hard-drain' },
+        { hostname: 'c', at: '2026-01-01T00:00:00.900Z', reason: 'drain' },
+        { hostname: 'c', at: '2026-01-01T00:00:02.000Z', reason: 'hard-drain' },
+      ],
+    );
+    expect(lags).toEqual([300, 1_000]); // d killed nothing: no lag
   });
 });
 
