@@ -14,6 +14,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { HardDrainRequest } from '../activities/driver';
+import type { KillResult } from '../src/drivers/cluster-driver';
 import { machineLabel } from '../src/domain/machine';
 import type { MachinePhase, MachineView } from '../src/domain/window';
 import { WorkflowIds } from '../src/temporal/ids';
@@ -22,7 +24,16 @@ import { CLUSTER_CALL, drainCall } from './activity-options';
 import { drainWaitSummary, hardDrainSummary, lastNoticesSummary, lookSummary, upTimerSummary } from './summaries';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
 import { MACHINE_STATE_MEMO, publishedState } from '../src/temporal/published-state';
-import { DECIDE_FROM_STATE, FEWER_LOOKS, ORDERED_NOTICES, QUICK_ESCALATION, QUIET_START, REPORTS_FOR_MESOS, SCHEDULER_API } from './patches';
+import {
+  DECIDE_FROM_STATE,
+  FEWER_LOOKS,
+  ORDERED_NOTICES,
+  PROMPT_HARD_DRAIN,
+  QUICK_ESCALATION,
+  QUIET_START,
+  REPORTS_FOR_MESOS,
+  SCHEDULER_API,
+} from './patches';
 import { memoPublisher } from './publish-memo';
 import { observe } from './sinks';
 import {
@@ -73,6 +84,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   let reportedMode = m.mode;
   let reportedPhase = m.phase;
   let reportedAnswers = JSON.stringify(m.answers);
+  /** The hard drain's kills when the decision started them (prompt-hard-drain); hardDrain() awaits them. */
+  let kills: StartedKills | undefined;
 
   /**
    * Publishes the state in the memo when it changed since the last time (one event each). A signal's
@@ -212,7 +225,9 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   while (m.phase !== 'done') {
     publishState();
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > (input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS)) {
+    const longHistory = info.continueAsNewSuggested || info.historyLength > (input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS);
+    // Kills already started are seen through by this run: the next would send them again (under the same key).
+    if (longHistory && kills === undefined) {
       // Notices still being delivered are re-sent by the next run under the same keys; give them a moment first so
       // the common case leaves no activity behind.
       if (inFlight > 0) {
@@ -334,6 +349,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     }
     m.startHardDrain(Date.now()).forEach(deliver);
     observe.hardDrainStarted(m);
+    // The kills go out with this workflow task, not a task after the report's signals are acknowledged.
+    if (m.known && patched(PROMPT_HARD_DRAIN)) kills = startKills();
     return reportChanges();
   }
 
@@ -367,15 +384,23 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     return m.upAtMs !== undefined && nowMs >= m.upAtMs;
   }
 
+  /** Sends the hard drain's kills to the cluster; the activity then waits for the machine to be empty. */
+  function startKills(): StartedKills {
+    const grace = m.policy.maxGracePeriodMs;
+    const request = { machine: m.machine, maxGracePeriodMs: grace, idempotencyKey: `${m.windowId}/${m.key}/hard-drain` };
+    const result = drain.hardDrain.executeWithOptions({ summary: hardDrainSummary(label, m.tasksAtLastLook ?? 0, grace) }, [request]);
+    result.catch(() => undefined); // awaited in hardDrain(), which sees its failure; not an unhandled rejection before
+    return { request, result };
+  }
+
   async function hardDrain(): Promise<void> {
     const key = `${m.windowId}/${m.key}`;
     let killed: { taskId: string; frameworkId: string }[] = [];
     if (m.known) {
-      const grace = m.policy.maxGracePeriodMs;
-      const drainRequest = { machine: m.machine, maxGracePeriodMs: grace, idempotencyKey: `${key}/hard-drain` };
-      const result = await drain.hardDrain.executeWithOptions({ summary: hardDrainSummary(label, m.tasksAtLastLook ?? 0, grace) }, [
-        drainRequest,
-      ]);
+      const started = kills ?? startKills();
+      const result = await started.result;
+      kills = undefined;
+      const drainRequest = started.request;
       // The down kills, under the same key, what a framework placed after the hard drain found the machine empty.
       const down = await drain.takeMachineDown.executeWithOptions({ summary: `shut ${label} down (window ${m.windowId})` }, [
         { machine: m.machine, idempotencyKey: `${key}/down`, drain: drainRequest },
@@ -421,4 +446,10 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     if (schedulerApi()) m.upNotices().forEach(deliver);
     await report();
   }
+}
+
+/** A hard drain's request and the activity carrying it out. */
+interface StartedKills {
+  request: HardDrainRequest;
+  result: Promise<KillResult>;
 }

@@ -55,3 +55,10 @@ export const FEWER_LOOKS = 'fewer-looks';
  * (one signal and two workflow tasks fewer per machine). Its state is still published.
  */
 export const QUIET_START = 'quiet-start';
+
+/**
+ * The hard drain's kills start in the workflow task that decided them, with the report's signals, instead of in the
+ * task after the report's signals were acknowledged: under load that task waited seconds behind the fleet's others,
+ * so the first kill reached the cluster 3-4 s after the decision at 200 machines (docs/performance.md).
+ */
+export const PROMPT_HARD_DRAIN = 'prompt-hard-drain';

@@ -42,6 +42,7 @@ test.each([
   ['machineWorkflow', 'quick-escalation'],
   ['machineWorkflow', 'fewer-looks'],
   ['machineWorkflow', 'quiet-start'],
+  ['machineWorkflow', 'prompt-hard-drain'],
   ['windowWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'scheduler-api'],

@@ -72,3 +72,19 @@ test('declines and silence: what is left at the deadline is hard-drained, each t
     expect(whatHappened(machine.history)).toEqual(expect.arrayContaining(['DRAINING', 'deadline passed', 'hard drain', 'DOWN', 'UP']));
   });
 });
+
+test('the kills go out with the decision: the workflow task that reports the hard drain also schedules it', async () => {
+  const h = harness();
+  await h.run(async () => {
+    const window = await h.open([sim(6)], { durationMs: HOUR }); // decliner and silent tasks stay to the deadline
+    await h.windowResult(window.id);
+    const history = await suite.env().client.workflow.getHandle(h.ids.machine(sim(6))).fetchHistory();
+    const events = history.events!;
+    const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'hardDrain')!;
+    const task = Number(scheduled.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId);
+    const sameTask = events.filter((e) => Number(e.signalExternalWorkflowExecutionInitiatedEventAttributes?.workflowTaskCompletedEventId) === task);
+    // Not a task later, after the report's signals were acknowledged: under load that was seconds.
+    expect(sameTask.map((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes!.signalName)).toContain('machineProgress');
+    expect(h.fleet.stats().killLog.map((k) => k.reason)).toEqual(['hard-drain', 'hard-drain']);
+  });
+});
