@@ -34,7 +34,8 @@ test('extension moves the deadline, rescinds the inverse offers and sends new on
   const h = suite.harness();
   await h.run(async () => {
     const window = await h.open([sim(6)], { durationMs: 2 * HOUR });
-    await until(h, sim(6), 'draining');
+    // Its first look's offers out first ('draining' alone may be the window's view of a run not started yet).
+    await eventually(() => h.eventsOf('silent', 'INVERSE_OFFERS').length === 1, "silent's first inverse offer");
     const extended = await h.windows.extend(window.id, { byMs: 30 * MINUTE });
     expect(extended.window.deadlineMs).toBe(window.deadlineMs + 30 * MINUTE);
     expect(extended.window.unavailability.startMs).toBe(window.unavailability.startMs + 30 * MINUTE);
@@ -61,8 +62,9 @@ test('cancellation returns DRAINING machines to UP, rescinds open inverse offers
   const h = suite.harness();
   await h.run(async () => {
     const window = await h.open([sim(6), sim(12)], { durationMs: HOUR });
-    await until(h, sim(6), 'draining');
-    await until(h, sim(12), 'draining');
+    // Both machines' first looks made their offers ('draining' alone may be the window's view of a run not started).
+    const offers = () => h.eventsOf('silent', 'INVERSE_OFFERS').flatMap((r) => (r.event.type === 'INVERSE_OFFERS' ? r.event.inverse_offers.inverse_offers : []));
+    await eventually(() => offers().length === 2, "silent's inverse offers for both machines");
     const cancelled = await h.windows.cancel(window.id);
     expect(cancelled.window.state).toBe('CANCELLED');
     const result = await h.windowResult(window.id);
