@@ -31,10 +31,11 @@ export function toMaintError(err: unknown): unknown {
     }
   }
   if (err instanceof WorkflowNotFoundError) return new MaintError(ErrorCode.NOT_FOUND, err.message);
-  // UNAVAILABLE (14) or DEADLINE_EXCEEDED (4), bare or wrapped in the client's ServiceError (a query, a visibility
-  // list): the request may be sent again later, so 503, not 500 (bench:fleet saw the wrapped form under load).
+  // UNAVAILABLE (14), DEADLINE_EXCEEDED (4) or CANCELLED (1: the client's deadline passed while the SDK retried the
+  // call), bare or wrapped in the client's ServiceError (a query, a visibility list): the request may be sent again
+  // later, so 503, not 500 (bench:fleet saw the wrapped forms under load).
   const grpc = err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : err;
-  if (isGrpcServiceError(grpc) && (grpc.code === 14 || grpc.code === 4)) {
+  if (isGrpcServiceError(grpc) && (grpc.code === 14 || grpc.code === 4 || grpc.code === 1)) {
     return new MaintError(ErrorCode.UNAVAILABLE, `Temporal is unavailable: ${grpc.details ?? grpc.message}`);
   }
   // RESOURCE_EXHAUSTED (8): the server sheds load (rate limits, too many updates in flight on one workflow).

@@ -46,9 +46,10 @@ test("a refusal by the workflow is not sent again, and comes back in maint's wor
   expect(err).toMatchObject({ code: 'CONFLICT', field: 'machines[0]' });
 });
 
-test('Temporal timing out or unreachable is a 503 UNAVAILABLE, bare or wrapped in a ServiceError', async () => {
+test('Temporal timing out, cancelled or unreachable is a 503 UNAVAILABLE, bare or wrapped in a ServiceError', async () => {
   const grpc = (code: number) => Object.assign(new Error(`grpc ${code}`), { code, details: 'context deadline exceeded', metadata: {} });
-  for (const err of [grpc(4), grpc(14), new ServiceError('Failed to query workflow', { cause: grpc(4) })]) {
+  // CANCELLED (1): the call outlived the client's deadline while the SDK retried it (bench:fleet's placement reads).
+  for (const err of [grpc(4), grpc(14), grpc(1), new ServiceError('Failed to query workflow', { cause: grpc(4) }), new ServiceError('Failed to query Workflow', { cause: grpc(1) })]) {
     const mapped = toMaintError(err);
     expect(mapped).toBeInstanceOf(MaintError);
     expect((mapped as MaintError).code).toBe(ErrorCode.UNAVAILABLE);
