@@ -126,6 +126,9 @@ async function run(stack: BenchStack): Promise<void> {
   const lags = escalationLagsMs(views);
   const simStats = (await (await fetch(`${stack.simUrl}/stats`)).json()) as { killLog: LoggedKill[] };
   const killLags = killLagsMs(views, simStats.killLog);
+  // The mover asks maint's placement advice for every inverse offer; a failed call (5xx, timeout) is counted here.
+  const simFrameworks = (await (await fetch(`${stack.simUrl}/frameworks`)).json()) as { placementFailures?: number }[];
+  const placementFailures = simFrameworks.reduce((sum, f) => sum + (f.placementFailures ?? 0), 0);
   const sample = sampleOf(range(1, MACHINES), HISTORY_SAMPLE);
   const histories = await mapLimit(sample, 10, (i) => stack.client.workflow.getHandle(ids.machine(machineId(i))).fetchHistory());
   const machineEvents = histories.map((h) => h.events?.length ?? 0);
@@ -176,6 +179,7 @@ async function run(stack: BenchStack): Promise<void> {
     escalationLagMaxMs: round(Math.max(...lags)),
     killLagP50Ms: round(percentile(killLags, 50)),
     killLagP99Ms: round(percentile(killLags, 99)),
+    placementFailures,
     load: { before: loadBefore, after: machineLoad() },
   };
   const targets: Target[] = [
@@ -200,6 +204,7 @@ async function run(stack: BenchStack): Promise<void> {
         ['GET /api/v1/windows/:id (every 1 s)', `p50 ${figures.statusP50Ms} ms, p99 ${figures.statusP99Ms} ms (${figures.statusCalls} calls)`, ''],
         ['GET /master/maintenance/status (every 5 s)', `p50 ${figures.mesosStatusP50Ms} ms, p99 ${figures.mesosStatusP99Ms} ms (${figures.mesosStatusCalls} calls)`, ''],
         ['deadline → hard drain (decision)', `p50 ${figures.escalationLagP50Ms} ms, p99 ${figures.escalationLagP99Ms} ms, max ${figures.escalationLagMaxMs} ms (${lags.length} machines)`, ''],
+        ['placement advice calls that failed (simulated mover)', placementFailures, ''],
         ['deadline → first kill at the cluster', `p50 ${figures.killLagP50Ms} ms, p99 ${figures.killLagP99Ms} ms (${killLags.length} machines)`, ''],
         ['load average (1 min) before / after', `${loadBefore.load1} / ${figures.load.after.load1} (${loadBefore.cores} cores)`, ''],
       ],

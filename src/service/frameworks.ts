@@ -6,6 +6,7 @@ import type { QueryDefinition } from '@temporalio/common';
 import { ErrorCode, isNotFound, MaintError } from '../domain/errors';
 import type { FrameworkSubscription, MachineUnavailability } from '../domain/framework';
 import type { MachineId } from '../domain/machine';
+import { coveredBy } from '../domain/placement';
 import { seal } from '../lib/sealed';
 import type { WorkflowIds } from '../temporal/ids';
 import { callTemporal, queryWithin, toMaintError } from '../temporal/client';
@@ -43,6 +44,9 @@ export interface EventsQuery {
 }
 
 export class FrameworkService {
+  /** The registry's machines in maintenance being read, shared by the placement requests meanwhile. */
+  private inMaintenanceRead?: Promise<MachineUnavailability[]>;
+
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
@@ -176,9 +180,24 @@ export class FrameworkService {
     return page;
   }
 
-  /** The machines in maintenance that may be one of `machines` (Mesos' matching, see placement.ts); [] before any reported. */
+  /**
+   * The machines in maintenance that may be one of `machines` (Mesos' matching, see placement.ts); [] before any
+   * reported. Requests arriving while a read of the registry is in flight share it: a framework asks for advice with
+   * every inverse offer, and a burst of offers made as many queries, each held by the server until the busy worker
+   * took the registry's next task (bench:fleet: 106 queries of 10 s at once). Shared, the burst is one query; it can
+   * still time out under such load (503, docs/performance.md). The answer is the registry as of a read begun at most
+   * one query's time before the request.
+   */
   async unavailability(machines: MachineId[]): Promise<MachineUnavailability[]> {
-    return this.queryRegistry(unavailabilityView, [], { machines });
+    const all = await this.machinesInMaintenance();
+    return all.filter((m) => machines.some((candidate) => coveredBy(candidate, m.machine)));
+  }
+
+  private machinesInMaintenance(): Promise<MachineUnavailability[]> {
+    this.inMaintenanceRead ??= this.queryRegistry(unavailabilityView, []).finally(() => {
+      this.inMaintenanceRead = undefined;
+    });
+    return this.inMaintenanceRead;
   }
 
   /** Each framework's disruption budget and what of it is in use; [] before anyone subscribed. */
