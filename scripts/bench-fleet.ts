@@ -20,6 +20,7 @@ import {
   countBy,
   escalationLagsMs,
   killLagsMs,
+  workflowTaskTimes,
   type LoggedKill,
   intOption,
   percentile,
@@ -139,6 +140,19 @@ async function run(stack: BenchStack): Promise<void> {
   );
   const activities = countBy(machineHistoryEvents.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []));
   const others = await otherWorkflows(stack.client, ids);
+  // Where a workflow task's time goes: waiting for the worker, or in it (machines' sample, and the registry).
+  const timed = (events: temporal.api.history.v1.IHistoryEvent[]) =>
+    events.map((e) => ({ type: eventTypeName(e.eventType), atMs: Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6) }));
+  const machineTasks = histories.map((h) => workflowTaskTimes(timed(h.events ?? [])));
+  const registryTasks = workflowTaskTimes(timed((await stack.client.workflow.getHandle(ids.frameworks).fetchHistory()).events ?? []));
+  const taskFigures = (t: { waitMs: number[]; runMs: number[] }) => ({
+    waitP50Ms: round(percentile(t.waitMs, 50)),
+    waitP99Ms: round(percentile(t.waitMs, 99)),
+    runP50Ms: round(percentile(t.runMs, 50)),
+    runP99Ms: round(percentile(t.runMs, 99)),
+  });
+  const machineTaskFigures = taskFigures({ waitMs: machineTasks.flatMap((t) => t.waitMs), runMs: machineTasks.flatMap((t) => t.runMs) });
+  const registryTaskFigures = taskFigures(registryTasks);
   const refHistory = await stack.client.workflow.getHandle('fleet-reference/1').fetchHistory();
   const refByType = countBy((refHistory.events ?? []).map((e) => eventTypeName(e.eventType)));
 
@@ -180,6 +194,8 @@ async function run(stack: BenchStack): Promise<void> {
     killLagP50Ms: round(percentile(killLags, 50)),
     killLagP99Ms: round(percentile(killLags, 99)),
     placementFailures,
+    machineWorkflowTasks: machineTaskFigures,
+    registryWorkflowTasks: registryTaskFigures,
     load: { before: loadBefore, after: machineLoad() },
   };
   const targets: Target[] = [
@@ -205,6 +221,8 @@ async function run(stack: BenchStack): Promise<void> {
         ['GET /master/maintenance/status (every 5 s)', `p50 ${figures.mesosStatusP50Ms} ms, p99 ${figures.mesosStatusP99Ms} ms (${figures.mesosStatusCalls} calls)`, ''],
         ['deadline → hard drain (decision)', `p50 ${figures.escalationLagP50Ms} ms, p99 ${figures.escalationLagP99Ms} ms, max ${figures.escalationLagMaxMs} ms (${lags.length} machines)`, ''],
         ['placement advice calls that failed (simulated mover)', placementFailures, ''],
+        ['machine workflow tasks: wait for a worker / in it', taskLine(machineTaskFigures), ''],
+        ['registry workflow tasks: wait for a worker / in it', taskLine(registryTaskFigures), ''],
         ['deadline → first kill at the cluster', `p50 ${figures.killLagP50Ms} ms, p99 ${figures.killLagP99Ms} ms (${killLags.length} machines)`, ''],
         ['load average (1 min) before / after', `${loadBefore.load1} / ${figures.load.after.load1} (${loadBefore.cores} cores)`, ''],
       ],
@@ -378,6 +396,10 @@ async function otherWorkflows(client: Client, ids: WorkflowIds) {
   }
   runs.sort((a, b) => b.events - a.events);
   return { workflows: runs.length, events: runs.reduce((n, r) => n + r.events, 0), largest: runs.slice(0, 5) };
+}
+
+function taskLine(t: { waitP50Ms: number; waitP99Ms: number; runP50Ms: number; runP99Ms: number }): string {
+  return `p50 ${t.waitP50Ms} / ${t.runP50Ms} ms, p99 ${t.waitP99Ms} / ${t.runP99Ms} ms`;
 }
 
 function eventTypeName(type: temporal.api.enums.v1.EventType | null | undefined): string {

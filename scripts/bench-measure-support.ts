@@ -77,6 +77,29 @@ export function killLagsMs(
   return lags;
 }
 
+/**
+ * How long each workflow task of a history waited to be taken by a worker (scheduled → started) and how long the
+ * worker took (started → completed, failed or timed out), in ms: where a workflow's time goes under load.
+ */
+export function workflowTaskTimes(events: readonly { type: string; atMs: number }[]): { waitMs: number[]; runMs: number[] } {
+  const waitMs: number[] = [];
+  const runMs: number[] = [];
+  let scheduledAt: number | undefined;
+  let startedAt: number | undefined;
+  for (const e of events) {
+    if (e.type === 'WORKFLOW_TASK_SCHEDULED') scheduledAt = e.atMs;
+    else if (e.type === 'WORKFLOW_TASK_STARTED' && scheduledAt !== undefined) {
+      waitMs.push(e.atMs - scheduledAt);
+      startedAt = e.atMs;
+      scheduledAt = undefined;
+    } else if (/^WORKFLOW_TASK_(COMPLETED|FAILED|TIMED_OUT)$/.test(e.type) && startedAt !== undefined) {
+      runMs.push(e.atMs - startedAt);
+      startedAt = undefined;
+    }
+  }
+  return { waitMs, runMs };
+}
+
 /** How many of each item: e.g. history events by type, most frequent first. */
 export function countBy(items: readonly string[]): [string, number][] {
   const counts = new Map<string, number>();

@@ -9,6 +9,7 @@ import {
   table,
   targetLine,
   verdict,
+  workflowTaskTimes,
 } from '../../scripts/bench-measure-support';
 
 describe('percentile (nearest rank)', () => {
@@ -83,6 +84,26 @@ describe('kill lags', () => {
       ],
     );
     expect(lags).toEqual([300, 1_000]); // d killed nothing: no lag
+  });
+});
+
+describe('workflow task times', () => {
+  it("pairs each task's scheduled, started and closing events; other events between them do not count", () => {
+    const times = workflowTaskTimes([
+      { type: 'WORKFLOW_EXECUTION_STARTED', atMs: 0 },
+      { type: 'WORKFLOW_TASK_SCHEDULED', atMs: 0 },
+      { type: 'WORKFLOW_TASK_STARTED', atMs: 40 },
+      { type: 'WORKFLOW_TASK_COMPLETED', atMs: 45 },
+      { type: 'TIMER_FIRED', atMs: 1_000 },
+      { type: 'WORKFLOW_TASK_SCHEDULED', atMs: 1_000 },
+      { type: 'WORKFLOW_EXECUTION_SIGNALED', atMs: 1_100 },
+      { type: 'WORKFLOW_TASK_STARTED', atMs: 3_000 },
+      { type: 'WORKFLOW_TASK_FAILED', atMs: 3_020 },
+      { type: 'WORKFLOW_TASK_SCHEDULED', atMs: 3_020 },
+      { type: 'WORKFLOW_TASK_STARTED', atMs: 3_030 },
+      { type: 'WORKFLOW_TASK_COMPLETED', atMs: 3_032 },
+    ]);
+    expect(times).toEqual({ waitMs: [40, 2_000, 10], runMs: [5, 20, 2] });
   });
 });
 
