@@ -27,12 +27,14 @@ import { MACHINE_STATE_MEMO, publishedState } from '../src/temporal/published-st
 import {
   DECIDE_FROM_STATE,
   FEWER_LOOKS,
+  MACHINE_BASELINE,
   ORDERED_NOTICES,
   PROMPT_HARD_DRAIN,
   QUICK_ESCALATION,
   QUIET_START,
   REPORTS_FOR_MESOS,
   SCHEDULER_API,
+  STATE_IN_MEMO,
 } from './patches';
 import { memoPublisher } from './publish-memo';
 import { observe } from './sinks';
@@ -68,6 +70,9 @@ const WAITS_ON_SIGNAL: readonly MachinePhase[] = ['waiting-for-slot', 'waiting-f
 const MAX_LOOK_BACKOFF = 8;
 
 export async function machineWorkflow(input: MachineInput): Promise<MachineView> {
+  // A run started with the baseline takes every earlier patch's path without a marker each (patches.ts).
+  const baseline = patched(MACHINE_BASELINE);
+  const since = (patch: string): boolean => baseline || patched(patch);
   const m = input.resume
     ? MachineState.resume(input.resume as MachineSnapshot)
     : MachineState.start(input, Date.now());
@@ -91,7 +96,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
    * Publishes the state in the memo when it changed since the last time (one event each). A signal's
    * change is published at once: the loop may be waiting on an activity or a timer for a long time (a DOWN machine).
    */
-  const publish = memoPublisher(MACHINE_STATE_MEMO, publishedState);
+  const publish = memoPublisher(MACHINE_STATE_MEMO, publishedState, () => since(STATE_IN_MEMO));
   const publishState = (): void => {
     const { deliveries: _pending, ...state } = m.snapshot();
     publish(state);
@@ -111,7 +116,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
 
   /** The scheduler API's path (patched): on its first use, the open offers sent the old way go to the mailboxes. */
   const schedulerApi = (): boolean => {
-    if (!patched(SCHEDULER_API)) return false;
+    if (!since(SCHEDULER_API)) return false;
     m.toMailboxes().forEach(post);
     return true;
   };
@@ -151,7 +156,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
         );
     // Two signals sent together may arrive in either order: one framework's notices go one after the other, so that
     // it hears the rescind of an offer before the offer that replaces it.
-    const sent = patched(ORDERED_NOTICES) ? queueFor(d.frameworkId, send) : send();
+    const sent = since(ORDERED_NOTICES) ? queueFor(d.frameworkId, send) : send();
     void sent.finally(() => inFlight--);
   };
   const lastSent = new Map<string, Promise<void>>();
@@ -176,7 +181,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   const report = async (): Promise<void> => {
     // First the memo: whoever learns of this change from the window or the schedule then reads the machine as fresh.
     publishState();
-    const mesos = patched(REPORTS_FOR_MESOS);
+    const mesos = since(REPORTS_FOR_MESOS);
     upsertSearchAttributes([
       { key: MACHINE, value: label },
       { key: MODE, value: m.mode },
@@ -212,7 +217,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   if (!input.resume) observe.draining(m);
   // After continue-as-new, notices the previous run had not delivered go out again under the same keys.
   m.deliveries.forEach(deliver);
-  if (!input.resume && patched(QUIET_START)) {
+  if (!input.resume && since(QUIET_START)) {
     // The window started this run DRAINING, with these search attributes, and shows it so: nothing to report yet.
     // The path is settled now, as the report settled it: the first look's offers are this path's, not older ones.
     schedulerApi();
@@ -251,7 +256,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
 
   async function drainStep(): Promise<void> {
     m.wake = false; // anything arriving while we look wakes the next wait at once
-    if (lastLookMs !== undefined && lookCanWait(Date.now(), lastLookMs) && patched(QUICK_ESCALATION)) return decide();
+    if (lastLookMs !== undefined && lookCanWait(Date.now(), lastLookMs) && since(QUICK_ESCALATION)) return decide();
     const tasksBefore = m.tasksAtLastLook;
     const seen = await cluster.inspectMachine.executeWithOptions(
       { summary: lookSummary(label, m.phase, m.tasksAtLastLook) },
@@ -262,10 +267,10 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     unchangedLooks = WAITS_ON_SIGNAL.includes(m.phase) && m.tasksAtLastLook === tasksBefore ? unchangedLooks + 1 : 0;
     setCurrentDetails(m.details(Date.now())); // tasks remaining change at every look, reports only at phase changes
     publishState(); // the tasks remaining, as this look saw them
-    if (patched(DECIDE_FROM_STATE)) return decide();
+    if (since(DECIDE_FROM_STATE)) return decide();
     // Answers changed: Mesos' maintenance status reads them from the search attribute. A command changed the phase
     // (an extension put a machine waiting for the budgets back to draining): the window frees its slot.
-    if (JSON.stringify(m.answers) !== reportedAnswers && patched(REPORTS_FOR_MESOS)) await report();
+    if (JSON.stringify(m.answers) !== reportedAnswers && since(REPORTS_FOR_MESOS)) await report();
     else if (m.phase !== reportedPhase && schedulerApi()) await report();
     else if (schedulerApi()) await Promise.all(tellRegistry().map((p) => p.catch(() => undefined)));
     let step = m.nextDrainStep(Date.now());
@@ -307,7 +312,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   function lookCanWait(nowMs: number, lookedAtMs: number): boolean {
     if (m.budgetGranted) return true;
     const atDeadline = m.lookAtDeadline(nowMs, lookedAtMs, input.checkIntervalMs);
-    return atDeadline === 'recent' || (atDeadline === 'routine' && patched(FEWER_LOOKS));
+    return atDeadline === 'recent' || (atDeadline === 'routine' && since(FEWER_LOOKS));
   }
 
   /**
@@ -342,7 +347,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       ]);
       if (asked) {
         // The registry answers by signal: wait for it (or the next look's time) rather than look again at once.
-        if (patched(QUICK_ESCALATION)) await waitBeforeNextLook();
+        if (since(QUICK_ESCALATION)) await waitBeforeNextLook();
         return;
       }
       m.budgetsUnreachable(Date.now()); // no registry: no framework ever subscribed, so there is no budget
@@ -350,7 +355,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     m.startHardDrain(Date.now()).forEach(deliver);
     observe.hardDrainStarted(m);
     // The kills go out with this workflow task, not a task after the report's signals are acknowledged.
-    if (m.known && patched(PROMPT_HARD_DRAIN)) kills = startKills();
+    if (m.known && since(PROMPT_HARD_DRAIN)) kills = startKills();
     return reportChanges();
   }
 
@@ -368,7 +373,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       m.phase === 'draining' && untilDeadline > 0 ? Math.min(untilDeadline, input.checkIntervalMs) : input.checkIntervalMs;
     let why: Parameters<typeof drainWaitSummary>[2] =
       m.phase === 'draining' && timeout === untilDeadline ? { kind: 'deadline', atMs: m.deadlineMs } : { kind: 'look', inMs: timeout };
-    if (unchangedLooks > 0 && WAITS_ON_SIGNAL.includes(m.phase) && patched(FEWER_LOOKS)) {
+    if (unchangedLooks > 0 && WAITS_ON_SIGNAL.includes(m.phase) && since(FEWER_LOOKS)) {
       timeout = input.checkIntervalMs * Math.min(2 ** unchangedLooks, MAX_LOOK_BACKOFF);
       why = { kind: 'look', inMs: timeout };
     }
@@ -426,7 +431,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
         upAt === undefined
           ? await condition(() => m.wake).then(() => true)
           : await condition(() => m.wake, Math.max(upAt - Date.now(), 1), { summary: upTimerSummary(label, upAt, Date.now()) });
-      if (patched(DECIDE_FROM_STATE)) {
+      if (since(DECIDE_FROM_STATE)) {
         // Whatever woke it, and whichever came first in one workflow task: the operator's up, or the end of the
         // unavailability by the clock (a cancel may have cleared the auto-up, an extension moved it).
         if (!m.requests.up && !upIsDue(Date.now())) return;

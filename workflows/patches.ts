@@ -62,3 +62,12 @@ export const QUIET_START = 'quiet-start';
  * so the first kill reached the cluster 3-4 s after the decision at 200 machines (docs/performance.md).
  */
 export const PROMPT_HARD_DRAIN = 'prompt-hard-drain';
+
+/**
+ * Stands for every machine patch above: a machine run started with it takes all their paths without recording a
+ * marker for each. Each patch a run takes costs it a marker and a `TemporalChangeVersion` search-attribute upsert
+ * (two events and a visibility write); a lifecycle took six to nine. Runs started before it take each patch as they
+ * did (`since` in workflows/machine.ts), so their histories replay unchanged. A patch added after this one is taken
+ * the usual way, and a later baseline may stand for it in turn.
+ */
+export const MACHINE_BASELINE = 'machine-baseline-2026-11';

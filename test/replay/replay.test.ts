@@ -43,6 +43,7 @@ test.each([
   ['machineWorkflow', 'fewer-looks'],
   ['machineWorkflow', 'quiet-start'],
   ['machineWorkflow', 'prompt-hard-drain'],
+  ['machineWorkflow', 'machine-baseline-2026-11'],
   ['windowWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'scheduler-api'],

@@ -88,3 +88,28 @@ test('the kills go out with the decision: the workflow task that reports the har
     expect(h.fleet.stats().killLog.map((k) => k.reason)).toEqual(['hard-drain', 'hard-drain']);
   });
 });
+
+test('a new machine run records one patch marker, the baseline standing for every earlier patch', async () => {
+  const h = harness();
+  await h.run(async () => {
+    // sim-01 drains early (mover only); sim-06 is hard-drained at its deadline (decliner, silent): most paths.
+    const window = await h.open([sim(1), sim(6)], { durationMs: HOUR });
+    await h.windowResult(window.id);
+    for (const machine of [sim(1), sim(6)]) {
+      const history = await suite.env().client.workflow.getHandle(h.ids.machine(machine)).fetchHistory();
+      const patches = history.events!.flatMap((e) => {
+        const marker = e.markerRecordedEventAttributes;
+        if (marker?.markerName !== 'core_patch') return [];
+        const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+        return data ? [JSON.parse(Buffer.from(data).toString('utf8')).id as string] : [];
+      });
+      expect(patches).toEqual(['machine-baseline-2026-11']);
+      // And so one TemporalChangeVersion upsert, not one per patch.
+      const versionUpserts = history.events!.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion);
+      expect(versionUpserts).toHaveLength(1);
+    }
+    const [early, drained] = (await h.windows.get(window.id)).machines;
+    expect(early.killed).toEqual([]);
+    expect(drained.killed.map((t) => t.frameworkId).sort()).toEqual(['decliner', 'silent']);
+  });
+});
