@@ -35,6 +35,7 @@ import {
   REPORTS_FOR_MESOS,
   SCHEDULER_API,
   STATE_IN_MEMO,
+  type BeforeMachineBaseline,
 } from './patches';
 import { memoPublisher } from './publish-memo';
 import { observe } from './sinks';
@@ -72,7 +73,7 @@ const MAX_LOOK_BACKOFF = 8;
 export async function machineWorkflow(input: MachineInput): Promise<MachineView> {
   // A run started with the baseline takes every earlier patch's path without a marker each (patches.ts).
   const baseline = patched(MACHINE_BASELINE);
-  const since = (patch: string): boolean => baseline || patched(patch);
+  const since = (patch: BeforeMachineBaseline): boolean => baseline || patched(patch);
   const m = input.resume
     ? MachineState.resume(input.resume as MachineSnapshot)
     : MachineState.start(input, Date.now());

@@ -71,3 +71,20 @@ export const PROMPT_HARD_DRAIN = 'prompt-hard-drain';
  * the usual way, and a later baseline may stand for it in turn.
  */
 export const MACHINE_BASELINE = 'machine-baseline-2026-11';
+
+/**
+ * The patches the machine baseline stands for, and only these: a patch added after it must be asked with patched()
+ * itself, or runs started between the baseline and it would take its path without a marker and fail to replay.
+ */
+export const BEFORE_MACHINE_BASELINE = [
+  REPORTS_FOR_MESOS,
+  SCHEDULER_API,
+  ORDERED_NOTICES,
+  DECIDE_FROM_STATE,
+  STATE_IN_MEMO,
+  QUICK_ESCALATION,
+  FEWER_LOOKS,
+  QUIET_START,
+  PROMPT_HARD_DRAIN,
+] as const;
+export type BeforeMachineBaseline = (typeof BEFORE_MACHINE_BASELINE)[number];
