@@ -181,10 +181,11 @@ async function run(stack: BenchStack): Promise<void> {
     stuckHardDrains: unstuck.machines.size,
     tasksStoppedForStuckHardDrains: unstuck.tasks,
     statusCalls: statusTimes.window.length,
-    statusErrors: statusTimes.errors,
+    statusErrors: statusTimes.windowErrors,
     statusP50Ms: round(percentile(statusTimes.window, 50)),
     statusP99Ms: round(percentile(statusTimes.window, 99)),
     mesosStatusCalls: statusTimes.mesos.length,
+    mesosStatusErrors: statusTimes.mesosErrors,
     mesosStatusP50Ms: round(percentile(statusTimes.mesos, 50)),
     mesosStatusP99Ms: round(percentile(statusTimes.mesos, 99)),
     escalations: lags.length,
@@ -217,8 +218,8 @@ async function run(stack: BenchStack): Promise<void> {
         ['worker CPU s per machine', figures.workerCpuSecondsPerMachine, figures.referenceWorkerCpuSecondsPerMachine],
         ['dev server CPU s per machine', figures.serverCpuSecondsPerMachine, figures.referenceServerCpuSecondsPerMachine],
         ['worker / API peak RSS', `${figures.workerPeakRssMb} / ${figures.apiPeakRssMb} MiB`, ''],
-        ['GET /api/v1/windows/:id (every 1 s)', `p50 ${figures.statusP50Ms} ms, p99 ${figures.statusP99Ms} ms (${figures.statusCalls} calls)`, ''],
-        ['GET /master/maintenance/status (every 5 s)', `p50 ${figures.mesosStatusP50Ms} ms, p99 ${figures.mesosStatusP99Ms} ms (${figures.mesosStatusCalls} calls)`, ''],
+        ['GET /api/v1/windows/:id (every 1 s)', `p50 ${figures.statusP50Ms} ms, p99 ${figures.statusP99Ms} ms (${figures.statusCalls} calls, ${figures.statusErrors} failed)`, ''],
+        ['GET /master/maintenance/status (every 5 s)', `p50 ${figures.mesosStatusP50Ms} ms, p99 ${figures.mesosStatusP99Ms} ms (${figures.mesosStatusCalls} calls, ${figures.mesosStatusErrors} failed)`, ''],
         ['deadline → hard drain (decision)', `p50 ${figures.escalationLagP50Ms} ms, p99 ${figures.escalationLagP99Ms} ms, max ${figures.escalationLagMaxMs} ms (${lags.length} machines)`, ''],
         ['placement advice calls that failed (simulated mover)', placementFailures, ''],
         ['machine workflow tasks: wait for a worker / in it', taskLine(machineTaskFigures), ''],
@@ -342,14 +343,14 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 
 /** Status reads while the run goes on: a window of those in flight every second (round robin), Mesos' status every 5 s. */
 function startStatusSampler(apiUrl: string, open: ReadonlySet<string>) {
-  const times = { window: [] as number[], mesos: [] as number[], errors: 0 };
+  const times = { window: [] as number[], mesos: [] as number[], windowErrors: 0, mesosErrors: 0 };
   let stopped = false;
   let turn = 0;
-  const loop = async (everyMs: number, read: () => Promise<number | undefined>, into: number[]) => {
+  const loop = async (everyMs: number, read: () => Promise<number | undefined>, into: number[], failed: () => void) => {
     while (!stopped) {
       const started = Date.now();
       const ms = await read().catch(() => {
-        times.errors++;
+        failed();
         return undefined;
       });
       if (ms !== undefined) into.push(ms);
@@ -368,7 +369,10 @@ function startStatusSampler(apiUrl: string, open: ReadonlySet<string>) {
     if (r.status !== 200) throw new Error(`status ${r.status}`);
     return r.ms;
   };
-  const loops = [loop(1_000, readWindow, times.window), loop(5_000, readMesos, times.mesos)];
+  const loops = [
+    loop(1_000, readWindow, times.window, () => times.windowErrors++),
+    loop(5_000, readMesos, times.mesos, () => times.mesosErrors++),
+  ];
   return {
     async stop() {
       stopped = true;
