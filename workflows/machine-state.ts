@@ -103,6 +103,8 @@ interface DisruptionState {
 
 const BEFORE_DOWN: readonly MachinePhase[] = ['draining', 'awaiting-operator', 'waiting-for-slot', 'waiting-for-budget'];
 const NO_DISRUPTION: DisruptionState = { asked: false, granted: false, release: false };
+/** At the deadline, a last look at most this many check intervals old serves the escalation ('late'). */
+const LATE_LOOK_INTERVALS = 5;
 
 export class MachineState {
   /** Set by any message; the workflow loop wakes on it. */
@@ -406,13 +408,16 @@ export class MachineState {
    * there anyway, so a new look would only refresh the count in the history. 'recent': it is less than a check
    * interval old. 'routine': it was the machine's routine look before the deadline (at most two intervals before it:
    * a look timer due just before the deadline may fire just after), and the deadline passed less than an interval ago.
-   * 'look': neither (not past the deadline, a look since, or one from before an outage): look again first.
+   * 'late': the last look before the deadline, at most LATE_LOOK_INTERVALS intervals old: under load every step is
+   * a workflow task late, and a new look would be two more. 'look': none of these (not past the deadline, a look
+   * since, or one from before an outage): look again first.
    */
-  lookAtDeadline(nowMs: number, lookedAtMs: number, checkIntervalMs: number): 'recent' | 'routine' | 'look' {
+  lookAtDeadline(nowMs: number, lookedAtMs: number, checkIntervalMs: number): 'recent' | 'routine' | 'late' | 'look' {
     const deadline = this.s.deadlineMs;
     if (this.s.phase !== 'draining' || nowMs < deadline || lookedAtMs >= deadline) return 'look';
     if (nowMs - lookedAtMs <= checkIntervalMs) return 'recent';
-    return deadline - lookedAtMs <= 2 * checkIntervalMs && nowMs - deadline <= checkIntervalMs ? 'routine' : 'look';
+    if (deadline - lookedAtMs <= 2 * checkIntervalMs && nowMs - deadline <= checkIntervalMs) return 'routine';
+    return nowMs - lookedAtMs <= LATE_LOOK_INTERVALS * checkIntervalMs ? 'late' : 'look';
   }
 
   /** The deadline passed: hard drain, or (escalation "notify") report and wait for the operator. */

@@ -25,6 +25,7 @@ import { drainWaitSummary, hardDrainSummary, lastNoticesSummary, lookSummary, up
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
 import { MACHINE_STATE_MEMO, publishedState } from '../src/temporal/published-state';
 import {
+  DEADLINE_UNDER_LOAD,
   DECIDE_FROM_STATE,
   FEWER_LOOKS,
   MACHINE_BASELINE,
@@ -313,6 +314,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   function lookCanWait(nowMs: number, lookedAtMs: number): boolean {
     if (m.budgetGranted) return true;
     const atDeadline = m.lookAtDeadline(nowMs, lookedAtMs, input.checkIntervalMs);
+    if (atDeadline === 'late') return patched(DEADLINE_UNDER_LOAD);
     return atDeadline === 'recent' || (atDeadline === 'routine' && since(FEWER_LOOKS));
   }
 
@@ -369,6 +371,9 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   /** Until the deadline, the next look, or a refuse filter's end, whichever is first; a signal wakes it sooner. */
   async function waitBeforeNextLook(): Promise<void> {
     const now = Date.now();
+    // The step was settled before the report's signals were acknowledged, and the deadline passed meanwhile (a task
+    // later under load): escalate now, not after a check interval.
+    if (m.nextDrainStep(now) === 'escalate' && patched(DEADLINE_UNDER_LOAD)) return;
     const untilDeadline = m.deadlineMs - now;
     let timeout =
       m.phase === 'draining' && untilDeadline > 0 ? Math.min(untilDeadline, input.checkIntervalMs) : input.checkIntervalMs;

@@ -88,3 +88,13 @@ export const BEFORE_MACHINE_BASELINE = [
   PROMPT_HARD_DRAIN,
 ] as const;
 export type BeforeMachineBaseline = (typeof BEFORE_MACHINE_BASELINE)[number];
+
+/**
+ * The deadline under load, where a machine's every step is a workflow task late (docs/performance.md):
+ * - the deadline passed while the machine awaited its report's acknowledgements, after it had settled on waiting: it
+ *   escalates at once, instead of starting a check interval's timer;
+ * - the escalation works from the machine's last look before the deadline when it is at most five check intervals
+ *   old, instead of a new look (two more tasks).
+ * Asked only where it changes what the machine does, so other runs record no marker for it.
+ */
+export const DEADLINE_UNDER_LOAD = 'deadline-under-load';

@@ -44,6 +44,7 @@ test.each([
   ['machineWorkflow', 'quiet-start'],
   ['machineWorkflow', 'prompt-hard-drain'],
   ['machineWorkflow', 'machine-baseline-2026-11'],
+  ['machineWorkflow', 'deadline-under-load'],
   ['windowWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'scheduler-api'],
