@@ -40,10 +40,15 @@ export function statusFieldMb(status: string, field: 'VmHWM' | 'VmRSS'): number 
 export function escalationLagsMs(views: readonly Pick<MachineView, 'deadlineMs' | 'history'>[]): number[] {
   const lags: number[] = [];
   for (const view of views) {
-    const entry = view.history.find((e) => e.what === 'hard drain' && (e.detail ?? '').startsWith('deadline'));
+    const entry = deadlineHardDrain(view);
     if (entry) lags.push(entry.atMs - view.deadlineMs);
   }
   return lags;
+}
+
+/** The 'hard drain' entry the deadline made (detail "deadline: …"), if the machine had one. */
+function deadlineHardDrain(view: Pick<MachineView, 'history'>): MachineView['history'][number] | undefined {
+  return view.history.find((e) => e.what === 'hard drain' && (e.detail ?? '').startsWith('deadline'));
 }
 
 /** A kill the simulated cluster logged (src/sim/fleet.ts KillRecord): the host, when, and why. */
@@ -70,7 +75,7 @@ export function killLagsMs(
   }
   const lags: number[] = [];
   for (const view of views) {
-    if (!view.history.some((e) => e.what === 'hard drain' && (e.detail ?? '').startsWith('deadline'))) continue;
+    if (!deadlineHardDrain(view)) continue;
     const at = view.id.hostname === undefined ? undefined : firstKill.get(view.id.hostname);
     if (at !== undefined) lags.push(at - view.deadlineMs);
   }

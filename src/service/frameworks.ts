@@ -5,9 +5,10 @@ import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@t
 import type { QueryDefinition } from '@temporalio/common';
 import { ErrorCode, isNotFound, MaintError } from '../domain/errors';
 import type { FrameworkSubscription, MachineUnavailability } from '../domain/framework';
-import type { MachineId } from '../domain/machine';
+import { machineKey, type MachineId } from '../domain/machine';
 import { coveredBy } from '../domain/placement';
 import { seal } from '../lib/sealed';
+import { batchedWhileInFlight, sharedWhileInFlight } from '../lib/shared-reads';
 import type { WorkflowIds } from '../temporal/ids';
 import { callTemporal, queryWithin, toMaintError } from '../temporal/client';
 import { budgetedFrameworksFromMemo } from '../temporal/published-state';
@@ -44,8 +45,10 @@ export interface EventsQuery {
 }
 
 export class FrameworkService {
-  /** The registry's machines in maintenance being read, shared by the placement requests meanwhile. */
-  private inMaintenanceRead?: Promise<MachineUnavailability[]>;
+  /** Placement's reads of the registry: one at a time, the requests arriving meanwhile read together after it. */
+  private readonly inMaintenance = batchedWhileInFlight((machines: MachineId[]) =>
+    this.queryRegistry(unavailabilityView, [], { machines: uniqueMachines(machines) }),
+  );
 
   constructor(
     private readonly client: Client,
@@ -182,22 +185,15 @@ export class FrameworkService {
 
   /**
    * The machines in maintenance that may be one of `machines` (Mesos' matching, see placement.ts); [] before any
-   * reported. Requests arriving while a read of the registry is in flight share it: a framework asks for advice with
-   * every inverse offer, and a burst of offers made as many queries, each held by the server until the busy worker
-   * took the registry's next task (bench:fleet: 106 queries of 10 s at once). Shared, the burst is one query; it can
-   * still time out under such load (503, docs/performance.md). The answer is the registry as of a read begun at most
-   * one query's time before the request.
+   * reported. A framework asks for advice with every inverse offer, and a burst of offers made as many queries, each
+   * held by the server until the busy worker took the registry's next task (bench:fleet: 106 queries of 10 s at once).
+   * So one query runs at a time, and the requests that arrive meanwhile are asked together right after it, with all
+   * their candidates: never everything, which at 10,000 machines is more than a query may answer. A query can still
+   * time out under such load (503, docs/performance.md).
    */
   async unavailability(machines: MachineId[]): Promise<MachineUnavailability[]> {
-    const all = await this.machinesInMaintenance();
-    return all.filter((m) => machines.some((candidate) => coveredBy(candidate, m.machine)));
-  }
-
-  private machinesInMaintenance(): Promise<MachineUnavailability[]> {
-    this.inMaintenanceRead ??= this.queryRegistry(unavailabilityView, []).finally(() => {
-      this.inMaintenanceRead = undefined;
-    });
-    return this.inMaintenanceRead;
+    const found = await this.inMaintenance(machines);
+    return found.filter((m) => machines.some((candidate) => coveredBy(candidate, m.machine)));
   }
 
   /** Each framework's disruption budget and what of it is in use; [] before anyone subscribed. */
@@ -273,6 +269,11 @@ function forbidden(frameworkId: string, field: string, principal: string | undef
   );
 }
 
+/** Each machine once, as the registry's query matches them (the same machine twice asks nothing more). */
+function uniqueMachines(machines: MachineId[]): MachineId[] {
+  return [...new Map(machines.map((m) => [machineKey(m), m])).values()];
+}
+
 /**
  * The framework directory activities use: subscriptions for notices' webhooks, with a short cache so a burst of
  * notices asks once; and the frameworks with a budget for a machine's look, read from the registry's memo at each look
@@ -282,21 +283,16 @@ function forbidden(frameworkId: string, field: string, principal: string | undef
  */
 export function frameworkDirectory(service: FrameworkService, ttlMs = 2_000, budgetWaitMs = 2_000): FrameworkDirectory {
   let cached: { at: number; byId: Map<string, FrameworkSubscription> } | undefined;
-  let reading: Promise<ReadonlySet<string>> | undefined;
-  const readBudgeted = (): Promise<ReadonlySet<string>> =>
-    (reading ??= service
-      .budgeted()
-      .then((ids) => new Set(ids))
-      .finally(() => {
-        reading = undefined;
-      }));
+  const readSubscriptions = sharedWhileInFlight(async () => {
+    const all = await service.list();
+    cached = { at: Date.now(), byId: new Map(all.map((f) => [f.frameworkId, f])) };
+    return cached.byId;
+  });
+  const readBudgeted = sharedWhileInFlight(async (): Promise<ReadonlySet<string>> => new Set(await service.budgeted()));
   return {
     async lookup(frameworkId: string): Promise<FrameworkSubscription | undefined> {
-      if (!cached || Date.now() - cached.at > ttlMs || !cached.byId.has(frameworkId)) {
-        const all = await service.list();
-        cached = { at: Date.now(), byId: new Map(all.map((f) => [f.frameworkId, f])) };
-      }
-      return cached.byId.get(frameworkId);
+      const fresh = cached && Date.now() - cached.at <= ttlMs && cached.byId.has(frameworkId);
+      return (fresh ? cached!.byId : await readSubscriptions()).get(frameworkId);
     },
     async withBudgets(): Promise<ReadonlySet<string> | undefined> {
       // A busy server must not slow the look down: past a short wait the answer is "cannot tell", and the machine

@@ -52,3 +52,12 @@ test('lookup finds a subscription for its webhook, and asks again for one it doe
   expect(await directory.lookup('newcomer')).toBeUndefined();
   expect(calls.list).toBe(2);
 });
+
+test('lookups arriving together while the subscriptions are read share one read', async () => {
+  const mover: FrameworkSubscription = { frameworkId: 'mover', name: 'mover', subscribedAtMs: 0 };
+  const { service, calls } = registry(async () => [], [mover]);
+  const directory = frameworkDirectory(service, 60_000);
+  const found = await Promise.all([directory.lookup('mover'), directory.lookup('mover'), directory.lookup('other')]);
+  expect(found).toEqual([mover, mover, undefined]);
+  expect(calls.list).toBe(1);
+});

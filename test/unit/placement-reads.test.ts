@@ -1,4 +1,4 @@
-// Placement advice under load: requests in flight together share one read of the registry's machines in maintenance.
+// Placement advice under load: one read of the registry at a time; requests arriving meanwhile are read together.
 import type { Client } from '@temporalio/client';
 import type { MachineUnavailability } from '../../src/domain/framework';
 import { FrameworkService } from '../../src/service/frameworks';
@@ -27,18 +27,24 @@ function registryClient(view: () => MachineUnavailability[], delayMs = 20) {
   return { client, queries };
 }
 
-test('placement requests in flight together share one query, each answered for its own machines', async () => {
+test('requests arriving during a read are read together after it, with their candidates, each answered for its own', async () => {
   const { client, queries } = registryClient(() => [entry('a'), entry('b', '10.0.0.2'), entry('c')]);
   const service = new FrameworkService(client, 'q', new WorkflowIds('test'));
-  const [forA, forB, forNone] = await Promise.all([
+  const [forA, forB, forNone, forC] = await Promise.all([
     service.unavailability([{ hostname: 'A' }]), // hostnames compare as Mesos does, lowercased
     service.unavailability([{ ip: '10.0.0.2' }, { hostname: 'z' }]),
     service.unavailability([{ hostname: 'z' }]),
+    service.unavailability([{ hostname: 'c' }, { hostname: 'z' }]),
   ]);
-  expect(queries).toHaveLength(1);
+  // The first alone; the three that came while it ran, in one query with their candidates (z once), never all.
+  expect(queries).toEqual([
+    [{ machines: [{ hostname: 'A' }] }],
+    [{ machines: [{ ip: '10.0.0.2' }, { hostname: 'z' }, { hostname: 'c' }] }],
+  ]);
   expect(forA.map((m) => m.machine.hostname)).toEqual(['a']);
   expect(forB.map((m) => m.machine.hostname)).toEqual(['b']);
   expect(forNone).toEqual([]);
+  expect(forC.map((m) => m.machine.hostname)).toEqual(['c']);
 });
 
 test('a request after the shared read ended reads again: a machine reported meanwhile counts', async () => {
@@ -51,16 +57,14 @@ test('a request after the shared read ended reads again: a machine reported mean
   expect(queries).toHaveLength(2);
 });
 
-test('a failed shared read fails its requests, and the next request reads again', async () => {
+test('a failed read fails its request, and the next request reads again', async () => {
   let fail = true;
   const { client, queries } = registryClient(() => {
     if (fail) throw new Error('registry unavailable');
     return [entry('a')];
   });
   const service = new FrameworkService(client, 'q', new WorkflowIds('test'));
-  await expect(Promise.all([service.unavailability([{ hostname: 'a' }]), service.unavailability([{ hostname: 'a' }])])).rejects.toThrow(
-    'registry unavailable',
-  );
+  await expect(service.unavailability([{ hostname: 'a' }])).rejects.toThrow('registry unavailable');
   fail = false;
   expect(await service.unavailability([{ hostname: 'a' }])).toHaveLength(1);
   expect(queries).toHaveLength(2);
