@@ -420,6 +420,24 @@ export class MachineState {
     return nowMs - lookedAtMs <= LATE_LOOK_INTERVALS * checkIntervalMs ? 'late' : 'look';
   }
 
+  /**
+   * Would the deadline, as things stand, start a hard drain that kills tasks with nobody else to ask first (no slot
+   * to wait for, no disruption budget that applies)? Then the kills may be armed ahead of it (armed-kills).
+   */
+  killsAtDeadline(): boolean {
+    const s = this.s;
+    return (
+      s.phase === 'draining' &&
+      s.known &&
+      s.policy.escalation === 'hard-drain' &&
+      !s.requests.cancel &&
+      !s.requests.down &&
+      (s.policy.maxParallel === undefined || s.requests.proceed) &&
+      !this.isEmpty &&
+      (this.noBudgetApplies || this.disruption.granted)
+    );
+  }
+
   /** The deadline passed: hard drain, or (escalation "notify") report and wait for the operator. */
   escalate(nowMs: number): 'go-down' | 'wait' {
     if (this.s.policy.escalation === 'notify') {

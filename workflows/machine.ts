@@ -2,6 +2,7 @@
 // the deadline, or an operator's down) → UP when its unavailability ends or an operator says so.
 import {
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
@@ -14,6 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { DeadlineKillResult } from '../activities/deadline-kill';
 import type { HardDrainRequest } from '../activities/driver';
 import type { KillResult } from '../src/drivers/cluster-driver';
 import { machineLabel } from '../src/domain/machine';
@@ -21,10 +23,11 @@ import type { MachinePhase, MachineView } from '../src/domain/window';
 import { WorkflowIds } from '../src/temporal/ids';
 import { ANSWERS, answerValue, DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
 import { CLUSTER_CALL, drainCall } from './activity-options';
-import { drainWaitSummary, hardDrainSummary, lastNoticesSummary, lookSummary, upTimerSummary } from './summaries';
+import { deadlineKillSummary, drainWaitSummary, hardDrainSummary, lastNoticesSummary, lookSummary, upTimerSummary } from './summaries';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
 import { MACHINE_STATE_MEMO, publishedState } from '../src/temporal/published-state';
 import {
+  ARMED_KILLS,
   DEADLINE_UNDER_LOAD,
   DECIDE_FROM_STATE,
   FEWER_LOOKS,
@@ -70,6 +73,10 @@ const MIN_DELIVERY_WINDOW_MS = 5 * 60_000;
 const WAITS_ON_SIGNAL: readonly MachinePhase[] = ['waiting-for-slot', 'waiting-for-budget'];
 /** Looks while waiting on a signal double in interval up to this many check intervals. */
 const MAX_LOOK_BACKOFF = 8;
+/** How long before its deadline a machine arms its kills (armed-kills); each armed machine holds an activity slot. */
+const ARM_LEAD_MS = 60_000;
+/** An armed kill not done this long after its deadline is given up: the machine's own hard drain has done it. */
+const DEADLINE_KILL_SLACK_MS = 60_000;
 
 export async function machineWorkflow(input: MachineInput): Promise<MachineView> {
   // A run started with the baseline takes every earlier patch's path without a marker each (patches.ts).
@@ -93,6 +100,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   let reportedAnswers = JSON.stringify(m.answers);
   /** The hard drain's kills when the decision started them (prompt-hard-drain); hardDrain() awaits them. */
   let kills: StartedKills | undefined;
+  /** The deadline's kills armed ahead of it (armed-kills), and what they did once their activity ended. */
+  let armed: ArmedKills | undefined;
 
   /**
    * Publishes the state in the memo when it changed since the last time (one event each). A signal's
@@ -235,6 +244,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     const longHistory = info.continueAsNewSuggested || info.historyLength > (input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS);
     // Kills already started are seen through by this run: the next would send them again (under the same key).
     if (longHistory && kills === undefined) {
+      disarm(); // the next run arms again if it still must
       // Notices still being delivered are re-sent by the next run under the same keys; give them a moment first so
       // the common case leaves no activity behind.
       if (inFlight > 0) {
@@ -258,6 +268,10 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
 
   async function drainStep(): Promise<void> {
     m.wake = false; // anything arriving while we look wakes the next wait at once
+    const fired = armed?.outcome;
+    if (fired?.fired) return hardDrainAtDeadline(fired.atMs);
+    // Not fired (its fence found the hard drain called off, or not allowed yet): the machine decides, as before.
+    if (fired || (armed && (armed.deadlineMs !== m.deadlineMs || !m.killsAtDeadline()))) disarm();
     if (lastLookMs !== undefined && lookCanWait(Date.now(), lastLookMs) && since(QUICK_ESCALATION)) return decide();
     const tasksBefore = m.tasksAtLastLook;
     const seen = await cluster.inspectMachine.executeWithOptions(
@@ -355,11 +369,54 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       }
       m.budgetsUnreachable(Date.now()); // no registry: no framework ever subscribed, so there is no budget
     }
+    disarm(); // this hard drain kills under the same key
     m.startHardDrain(Date.now()).forEach(deliver);
     observe.hardDrainStarted(m);
     // The kills go out with this workflow task, not a task after the report's signals are acknowledged.
     if (m.known && since(PROMPT_HARD_DRAIN)) kills = startKills();
     return reportChanges();
+  }
+
+  /**
+   * The armed kills fired at the deadline: the hard drain started then, whatever came meanwhile (an extension that
+   * reached the machine after the deadline finds it hard-draining, as it would have a moment later anyway). Its
+   * activity, under the same key, answers with those kills and waits for the machine to empty.
+   */
+  function hardDrainAtDeadline(atMs: number): Promise<void> {
+    armed = undefined;
+    m.escalate(atMs);
+    m.startHardDrain(atMs).forEach(deliver);
+    observe.hardDrainStarted(m);
+    kills = startKills();
+    return reportChanges();
+  }
+
+  /** Arms the deadline's kills when a hard drain with nobody to ask first is due there; keeps them while it still is. */
+  function armForDeadline(): void {
+    if (armed && armed.deadlineMs === m.deadlineMs) return;
+    disarm();
+    if (input.armDeadlineKills === false || !m.killsAtDeadline() || !patched(ARMED_KILLS)) return;
+    const entry: ArmedKills = { deadlineMs: m.deadlineMs, scope: new CancellationScope() };
+    const request = { drain: hardDrainRequest(), deadlineMs: m.deadlineMs, windowWorkflowId: ids.window(m.windowId) };
+    const options = {
+      summary: deadlineKillSummary(label, m.deadlineMs, Date.now()),
+      scheduleToCloseTimeout: Math.max(m.deadlineMs - Date.now(), 0) + DEADLINE_KILL_SLACK_MS,
+    };
+    entry.scope
+      .run(() => drain.killAtDeadline.executeWithOptions(options, [request]))
+      .then(
+        (outcome) => {
+          entry.outcome = outcome;
+          m.wake = true;
+        },
+        () => undefined, // cancelled, or given up: the machine decides at the deadline as before
+      );
+    armed = entry;
+  }
+
+  function disarm(): void {
+    if (armed && !armed.outcome) armed.scope.cancel();
+    armed = undefined;
   }
 
   /** A report when the mode, phase or answers changed since the last one; else only what the registry lacks. */
@@ -375,6 +432,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     // later under load): escalate now, not after a check interval.
     if (m.nextDrainStep(now) === 'escalate' && patched(DEADLINE_UNDER_LOAD)) return;
     const untilDeadline = m.deadlineMs - now;
+    // Armed a while ahead, not at the last wait: under load that wait may come only after the deadline.
+    if (m.phase === 'draining' && untilDeadline > 0 && untilDeadline <= ARM_LEAD_MS) armForDeadline();
     let timeout =
       m.phase === 'draining' && untilDeadline > 0 ? Math.min(untilDeadline, input.checkIntervalMs) : input.checkIntervalMs;
     let why: Parameters<typeof drainWaitSummary>[2] =
@@ -397,11 +456,16 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
 
   /** Sends the hard drain's kills to the cluster; the activity then waits for the machine to be empty. */
   function startKills(): StartedKills {
-    const grace = m.policy.maxGracePeriodMs;
-    const request = { machine: m.machine, maxGracePeriodMs: grace, idempotencyKey: `${m.windowId}/${m.key}/hard-drain` };
-    const result = drain.hardDrain.executeWithOptions({ summary: hardDrainSummary(label, m.tasksAtLastLook ?? 0, grace) }, [request]);
+    const request = hardDrainRequest();
+    const summary = hardDrainSummary(label, m.tasksAtLastLook ?? 0, request.maxGracePeriodMs);
+    const result = drain.hardDrain.executeWithOptions({ summary }, [request]);
     result.catch(() => undefined); // awaited in hardDrain(), which sees its failure; not an unhandled rejection before
     return { request, result };
+  }
+
+  /** The hard drain's kills, under one key whoever sends them (the deadline's armed kills, the hard drain, the down). */
+  function hardDrainRequest(): HardDrainRequest {
+    return { machine: m.machine, maxGracePeriodMs: m.policy.maxGracePeriodMs, idempotencyKey: `${m.windowId}/${m.key}/hard-drain` };
   }
 
   async function hardDrain(): Promise<void> {
@@ -457,6 +521,13 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     if (schedulerApi()) m.upNotices().forEach(deliver);
     await report();
   }
+}
+
+/** The deadline's kills armed ahead of it: for which deadline, the scope that cancels them, and what they did. */
+interface ArmedKills {
+  deadlineMs: number;
+  scope: CancellationScope;
+  outcome?: DeadlineKillResult;
 }
 
 /** A hard drain's request and the activity carrying it out. */

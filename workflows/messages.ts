@@ -133,6 +133,11 @@ export interface MachineInput {
   checkIntervalMs: number;
   /** Continue-as-new past this many history events (tests set it low). */
   maxHistoryEvents?: number;
+  /**
+   * Arm the deadline's kills ahead of it (armed-kills); on unless false. Off only where an activity's clock is not the
+   * workflow's: the time-skipping test server skips a workflow's timers, not an activity's sleep.
+   */
+  armDeadlineKills?: boolean;
   /** Present when continuing as new: the state to resume from. */
   resume?: unknown;
 }

@@ -98,3 +98,10 @@ export type BeforeMachineBaseline = (typeof BEFORE_MACHINE_BASELINE)[number];
  * Asked only where it changes what the machine does, so other runs record no marker for it.
  */
 export const DEADLINE_UNDER_LOAD = 'deadline-under-load';
+
+/**
+ * A machine waiting for its deadline with a hard drain due there arms it: an activity sleeps in the worker until the
+ * deadline, checks that nothing called the hard drain off, and kills (activities/deadline-kill.ts). Under load the
+ * machine's own workflow task at the deadline came seconds late. Asked only when a machine arms.
+ */
+export const ARMED_KILLS = 'armed-kills';

@@ -78,6 +78,11 @@ export function hardDrainSummary(label: string, tasks: number, maxGracePeriodMs:
   return `hard drain ${label}: kill ${count(tasks, 'task')}, ${grace}`;
 }
 
+/** The deadline's kills armed ahead of it (armed-kills). */
+export function deadlineKillSummary(label: string, deadlineMs: number, nowMs: number): string {
+  return `hard drain ${label} at its deadline, ${formatUtcClock(deadlineMs, nowMs)}, unless called off by then`;
+}
+
 export function agentDrainSummary(agentId: string, maxGracePeriodMs: number | undefined, markGone: boolean): string {
   const grace = maxGracePeriodMs === undefined ? "each task's own grace" : `grace ≤ ${formatDurationShort(maxGracePeriodMs)}`;
   return `drain agent ${agentId}: kill its tasks (${grace}), wait until none is left${markGone ? ', then mark it gone' : ''}`;

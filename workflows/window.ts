@@ -39,6 +39,8 @@ export interface WindowSettings {
   instance: string;
   checkIntervalMs: number;
   machineMaxHistoryEvents?: number;
+  /** Machines arm their deadline's kills ahead of it (MachineInput.armDeadlineKills); on unless false. */
+  armDeadlineKills?: boolean;
 }
 
 export interface WindowInput {
@@ -291,6 +293,7 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
               policy: spec.policy,
               checkIntervalMs: settings.checkIntervalMs,
               maxHistoryEvents: settings.machineMaxHistoryEvents,
+              ...(settings.armDeadlineKills === false ? { armDeadlineKills: false } : {}),
             },
           ],
           // Machines outlive a cancelled window (DOWN ones wait for up) and must survive this run's continue-as-new.

@@ -47,6 +47,9 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     sinks: maintenanceSinks(metrics, logger),
     // Activities end by themselves when their work is done; give a running hard drain time to report.
     shutdownGraceTime: '5s',
+    // A machine's deadline kills, armed up to a minute ahead, sleep in an activity slot until then (armed-kills): a
+    // window of 50 machines alone holds 50. Activities here wait on the cluster or the network, not on this CPU.
+    maxConcurrentActivityTaskExecutions: 1_000,
     ...setup.options,
   });
 }

@@ -45,6 +45,7 @@ test.each([
   ['machineWorkflow', 'prompt-hard-drain'],
   ['machineWorkflow', 'machine-baseline-2026-11'],
   ['machineWorkflow', 'deadline-under-load'],
+  ['machineWorkflow', 'armed-kills'],
   ['windowWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'scheduler-api'],

@@ -125,6 +125,8 @@ export class Harness {
         instance: this.ids.instance,
         checkIntervalMs: options.checkIntervalMs ?? 60_000,
         machineMaxHistoryEvents: options.machineMaxHistoryEvents,
+        // An armed kill sleeps in real time, which this server does not skip: these tests take the machine's own path.
+        armDeadlineKills: false,
         ...(options.mesosPolicy ? { mesosPolicy: options.mesosPolicy } : {}),
       },
       options.scheduleMaxHistoryEvents,

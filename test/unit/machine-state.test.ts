@@ -334,6 +334,57 @@ describe('escalate', () => {
   });
 });
 
+describe('killsAtDeadline (armed-kills): a hard drain due at the deadline with nobody to ask first', () => {
+  const looked = (m: MachineState, seen: MachineTasks) => m.observe(seen, T0 + MINUTE, offerIds());
+
+  test('tasks left and no framework here with a budget: armed', () => {
+    const m = start();
+    looked(m, { ...tasks('fw-a', 'fw-b'), budgeted: [] });
+    expect(m.killsAtDeadline()).toBe(true);
+  });
+
+  test('not when a framework with tasks here has a budget, or when the look could not tell', () => {
+    const withBudget = start();
+    looked(withBudget, { ...tasks('fw-a', 'fw-b'), budgeted: ['fw-b'] });
+    expect(withBudget.killsAtDeadline()).toBe(false);
+    const unknown = start();
+    looked(unknown, tasks('fw-a'));
+    expect(unknown.killsAtDeadline()).toBe(false);
+  });
+
+  test('not for an empty machine, an unknown one, or before the first look', () => {
+    const empty = start();
+    looked(empty, { ...EMPTY, budgeted: [] });
+    expect(empty.killsAtDeadline()).toBe(false);
+    const unknown = start();
+    looked(unknown, { known: false, tasks: [] });
+    expect(unknown.killsAtDeadline()).toBe(false);
+    expect(start().killsAtDeadline()).toBe(false);
+  });
+
+  test('not when the deadline does not kill: escalation notify or none', () => {
+    for (const escalation of ['notify', 'none'] as const) {
+      const m = start({ escalation });
+      looked(m, { ...tasks('fw-a'), budgeted: [] });
+      expect(m.killsAtDeadline()).toBe(false);
+    }
+  });
+
+  test('not while the machine would wait for a slot (maxParallel), nor once cancelled or taken down by an operator', () => {
+    const paced = start({ maxParallel: 1 });
+    looked(paced, { ...tasks('fw-a'), budgeted: [] });
+    expect(paced.killsAtDeadline()).toBe(false);
+    paced.command({ type: 'proceed' }, T0 + MINUTE);
+    expect(paced.killsAtDeadline()).toBe(true);
+    for (const type of ['cancel', 'down'] as const) {
+      const m = start();
+      looked(m, { ...tasks('fw-a'), budgeted: [] });
+      m.command({ type }, T0 + 2 * MINUTE);
+      expect(m.killsAtDeadline()).toBe(false);
+    }
+  });
+});
+
 describe('maxParallel pacing', () => {
   test('without maxParallel a machine may go down at once', () => {
     const m = start();

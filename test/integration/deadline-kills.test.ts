@@ -1,0 +1,105 @@
+// The deadline's kills armed ahead of it (armed-kills), with real processes on the dev server: an activity sleeps
+// until the deadline and kills there, unless an extension or a cancel accepted before the deadline called it off.
+// The time-skipping tests cannot show this: that server skips workflows' timers, not an activity's sleep.
+import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { DeadlineKillResult } from '../../activities/deadline-kill';
+import { WorkflowIds } from '../../src/temporal/ids';
+import { Stack } from '../support/stack';
+
+let stack: Stack;
+let connection: Connection;
+let client: Client;
+beforeAll(async () => {
+  stack = await Stack.start({ machines: 20, checkInterval: '1s', taskGrace: '200ms' });
+  connection = await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS! });
+  client = new Client({ connection });
+});
+afterAll(async () => {
+  await connection?.close();
+  await stack?.stop();
+});
+
+const sim = (n: number) => ({ hostname: `sim-${String(n).padStart(2, '0')}`, ip: `192.0.2.${n}` });
+
+/** The machine workflow's deadline kills: how many were armed, and what each that ended did (cancelled: undefined). */
+async function deadlineKills(n: number): Promise<{ armed: number; outcomes: (DeadlineKillResult | 'cancelled')[] }> {
+  const workflowId = new WorkflowIds(stack.env.MAINT_INSTANCE!).machine(sim(n));
+  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const armed = new Set(
+    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'killAtDeadline').map((e) => Number(e.eventId)),
+  );
+  const outcomes: (DeadlineKillResult | 'cancelled')[] = [];
+  for (const e of events) {
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done && armed.has(Number(done.scheduledEventId))) {
+      outcomes.push(defaultPayloadConverter.fromPayload<DeadlineKillResult>(done.result!.payloads![0]!));
+    }
+    if (e.activityTaskCanceledEventAttributes && armed.has(Number(e.activityTaskCanceledEventAttributes.scheduledEventId))) {
+      outcomes.push('cancelled');
+    }
+  }
+  return { armed: armed.size, outcomes };
+}
+
+/** Tasks the simulator killed on the machine, with when. */
+async function killsOn(n: number): Promise<{ taskId: string; at: string }[]> {
+  const stats = await stack.sim('/stats');
+  return stats.killLog.filter((k: { hostname: string }) => k.hostname === sim(n).hostname);
+}
+
+test('armed ahead of the deadline, the kills fire there: the hard drain starts at the deadline, each task killed once', async () => {
+  // sim-03 hosts a task of silent, which never answers: it is left at the deadline.
+  const created = await stack.api('POST', '/api/v1/windows', { machines: [sim(3)], drainWithin: '4s', duration: '2s' });
+  expect(created.status).toBe(201);
+  const deadline = Date.parse(created.body.deadline);
+  const done = await stack.eventually('the window to complete', async () => {
+    const { body } = await stack.api('GET', `/api/v1/windows/${created.body.id}`);
+    return body.state === 'COMPLETED' ? body : undefined;
+  });
+  const { armed, outcomes } = await deadlineKills(3);
+  expect(armed).toBe(1);
+  expect(outcomes).toEqual([expect.objectContaining({ fired: true })]);
+  const fired = outcomes[0] as Extract<DeadlineKillResult, { fired: true }>;
+  expect(fired.atMs).toBeGreaterThanOrEqual(deadline);
+  expect(fired.killed.map((t) => t.frameworkId)).toContain('silent');
+  // The machine's history dates the hard drain from the kills, not from its own task after them.
+  const [machine] = done.machines;
+  expect(Date.parse(machine.history.find((e: any) => e.what === 'hard drain').at)).toBe(fired.atMs);
+  const kills = await killsOn(3);
+  expect(kills.length).toBeGreaterThan(0);
+  const stats = await stack.sim('/stats');
+  for (const { taskId } of kills) expect(stats.kills[taskId]).toBe(1);
+});
+
+test('an extension accepted before the deadline calls the armed kills off: nothing is killed at the old deadline', async () => {
+  // sim-06 hosts tasks of mover, decliner and silent: the last two are left at the deadline.
+  const created = await stack.api('POST', '/api/v1/windows', { machines: [sim(6)], drainWithin: '5s', duration: '2s' });
+  expect(created.status).toBe(201);
+  const id: string = created.body.id;
+  const deadline = Date.parse(created.body.deadline);
+  await stack.eventually('the kills armed', async () => ((await deadlineKills(6)).armed > 0 ? true : undefined));
+  const extended = await stack.api('POST', `/api/v1/windows/${id}/extend`, { by: '1m' });
+  expect(extended.status).toBe(200);
+  await stack.eventually('the armed kills to end', async () => ((await deadlineKills(6)).outcomes.length > 0 ? true : undefined));
+  // Past the old deadline, with time for a kill to have landed.
+  await new Promise((r) => setTimeout(r, Math.max(deadline + 2_000 - Date.now(), 0)));
+  expect(await killsOn(6)).toEqual([]);
+  const { outcomes } = await deadlineKills(6);
+  expect(outcomes.every((o) => o === 'cancelled' || !o.fired)).toBe(true);
+  const { body } = await stack.api('GET', `/api/v1/windows/${id}`);
+  expect(body.machines[0].mode).toBe('DRAINING');
+  expect((await stack.api('POST', `/api/v1/windows/${id}/cancel`)).status).toBe(200);
+});
+
+test('a cancel accepted before the deadline calls the armed kills off', async () => {
+  const created = await stack.api('POST', '/api/v1/windows', { machines: [sim(9)], drainWithin: '5s', duration: '2s' });
+  expect(created.status).toBe(201);
+  const deadline = Date.parse(created.body.deadline);
+  await stack.eventually('the kills armed', async () => ((await deadlineKills(9)).armed > 0 ? true : undefined));
+  expect((await stack.api('POST', `/api/v1/windows/${created.body.id}/cancel`)).status).toBe(200);
+  await new Promise((r) => setTimeout(r, Math.max(deadline + 2_000 - Date.now(), 0)));
+  expect(await killsOn(9)).toEqual([]);
+  const { outcomes } = await deadlineKills(9);
+  expect(outcomes.every((o) => o === 'cancelled' || !o.fired)).toBe(true);
+});
