@@ -1,14 +1,19 @@
-// The hard drain armed ahead of its deadline (patched: armed-kills). A machine about to wait for its deadline starts
-// this activity, which sleeps in the worker until the deadline and then kills what runs there, once a fence has
-// checked that nothing meanwhile called the hard drain off. The machine's own workflow task at the deadline, behind
-// the fleet's others under load, came seconds late (docs/performance.md); the machine still decides the hard drain,
-// under the same idempotency key, so whichever comes first kills and the other finds the kills done.
+// The hard drain armed ahead of its deadline. An activity sleeps in the worker until the deadline and then kills what
+// runs on a machine, once a fence has checked that nothing meanwhile called the hard drain off. The machine's own
+// workflow task at the deadline, behind the fleet's others under load, came seconds late (docs/performance.md); the
+// machine still decides the hard drain, under the same idempotency key, so whichever comes first kills and the other
+// finds the kills done. Two kinds:
+// - killAtDeadline (armed-kills): a machine arms its own, up to a minute before its deadline;
+// - killWindowAtDeadline (window-arms-kills): a window arms one for all its machines when it starts, for those whose
+//   workflow has not armed its own by then (under load, a machine's workflow may start only after its deadline).
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import type { MachineId } from '../src/domain/machine';
 import { MachineState } from '../workflows/machine-state';
-import { machineCommand } from '../workflows/messages';
+import { machineCommand, windowCommands } from '../workflows/messages';
 import { stateFromMemo, windowViewFromMemo } from '../src/temporal/published-state';
+import { WINDOW } from '../src/temporal/search-attributes';
 import type { ActivityDeps } from './deps';
 import type { HardDrainRequest } from './driver';
 import { activityLogger, SILENT } from './logging';
@@ -24,106 +29,242 @@ export type DeadlineKillResult =
   | { fired: true; atMs: number; killed: { taskId: string; frameworkId: string }[] }
   | { fired: false; why: string };
 
-/** How often the sleeping activity heartbeats: how soon it hears it was cancelled (an extension, a drained machine). */
+export interface WindowDeadlineKillRequest {
+  windowId: string;
+  deadlineMs: number;
+  maxGracePeriodMs?: number;
+  machines: { machine: MachineId; workflowId: string; key: string }[];
+}
+
+export interface WindowDeadlineKillResult {
+  fired: { key: string; atMs: number; killed: number }[];
+  notFired: { key: string; why: string }[];
+}
+
+/** How often a sleeping activity heartbeats: how soon it hears it was cancelled (an extension, a drained machine). */
 const HEARTBEAT_MS = 1_000;
-/** How long the fence waits for a workflow task in progress to end (a signal it was given may be in it). */
+/** How long a fence waits for a workflow task in progress to end (a signal it was given may be in it). */
 const TASK_IN_PROGRESS_WAIT_MS = 2_000;
 const TASK_IN_PROGRESS_POLL_MS = 50;
+/** Machines a window's kills handle at once (a window of 50 in one round): a few round trips each, at once. */
+const MACHINES_AT_ONCE = 50;
 
 const { EventType, PendingActivityState, PendingWorkflowTaskState } = temporal.api.enums.v1;
 
 export function createDeadlineKillActivities({ driver, frameworks, logger = SILENT }: ActivityDeps) {
+  /**
+   * The disruption budgets come before any kill: a task here of a framework that has one leaves the hard drain to the
+   * machine, which asks the registry. So does a machine with nothing left (it goes down by itself).
+   */
+  async function heldByBudgets(machine: MachineId, budgeted: Promise<ReadonlySet<string> | undefined>): Promise<string | undefined> {
+    const [found, withBudgets] = await Promise.all([driver.describeMachine(machine), budgeted]);
+    if (!found?.tasks.length) return 'nothing runs there';
+    if (withBudgets === undefined) return 'the frameworks with disruption budgets are unknown';
+    const held = found.tasks.find((t) => withBudgets.has(t.frameworkId));
+    return held && `framework ${held.frameworkId} has a disruption budget`;
+  }
+
   return {
     /**
-     * Sleeps until the deadline, then kills the machine's tasks under the hard drain's key, unless the fence finds
-     * the hard drain called off or not yet allowed; returns what it did. Cancelled when the machine no longer needs it.
+     * A machine's kills (armed-kills): sleeps until the deadline, then kills the machine's tasks under the hard
+     * drain's key, unless the fence finds the hard drain called off or not yet allowed; returns what it did.
+     * Cancelled when the machine no longer needs it.
      */
     async killAtDeadline(req: DeadlineKillRequest): Promise<DeadlineKillResult> {
       const ctx = Context.current();
-      for (let left = req.deadlineMs - Date.now(); left > 0; left = req.deadlineMs - Date.now()) {
-        ctx.heartbeat();
-        await ctx.sleep(Math.min(left, HEARTBEAT_MS));
-      }
+      await sleepUntil(req.deadlineMs);
       const log = activityLogger(logger, req.drain);
+      const execution = ctx.info.workflowExecution;
+      if (!execution) return { fired: false, why: 'not started by a machine' };
       // One round of reads, at once: each is a round trip to a server that may be busy at a fleet's deadline.
-      const [why, held] = await Promise.all([calledOff(ctx.client, ctx.info, req), heldByBudgets(req)]);
-      if (why ?? held) {
-        log.info({ why: why ?? held }, 'deadline kill not fired: the machine decides');
-        return { fired: false, why: (why ?? held)! };
+      const budgeted = frameworks.withBudgets().catch(() => undefined);
+      const [why, held, window] = await Promise.all([
+        machineFence(ctx.client, { ...execution, deadlineMs: req.deadlineMs, selfActivityId: ctx.info.activityId }),
+        heldByBudgets(req.drain.machine, budgeted),
+        windowFence(ctx.client, req.windowWorkflowId, req.deadlineMs),
+      ]);
+      const reason = why ?? window ?? held;
+      if (reason) {
+        log.info({ why: reason }, 'deadline kill not fired: the machine decides');
+        return { fired: false, why: reason };
       }
       const atMs = Date.now();
       const result = await driver.killTasks(req.drain);
       log.info({ killed: result.killed.length, lateMs: atMs - req.deadlineMs }, 'deadline kill fired');
       return { fired: true, atMs, killed: result.killed.map(({ taskId, frameworkId }) => ({ taskId, frameworkId })) };
     },
-  };
 
-  /**
-   * The disruption budgets come before any kill: a task here of a framework that has one leaves the hard drain to the
-   * machine, which asks the registry.
-   */
-  async function heldByBudgets(req: DeadlineKillRequest): Promise<string | undefined> {
-    const [machine, budgeted] = await Promise.all([
-      driver.describeMachine(req.drain.machine),
-      frameworks.withBudgets().catch(() => undefined),
-    ]);
-    if (!machine?.tasks.length) return undefined;
-    if (budgeted === undefined) return 'the frameworks with disruption budgets are unknown';
-    const held = machine.tasks.find((t) => budgeted.has(t.frameworkId));
-    return held && `framework ${held.frameworkId} has a disruption budget`;
+    /**
+     * A window's kills (window-arms-kills): sleeps until the deadline, then, for each machine whose workflow has not
+     * armed its own, fences and kills as killAtDeadline does, and tells the machine when (it hard-drains from then).
+     */
+    async killWindowAtDeadline(req: WindowDeadlineKillRequest): Promise<WindowDeadlineKillResult> {
+      const ctx = Context.current();
+      await sleepUntil(req.deadlineMs);
+      const log = activityLogger(logger, { windowId: req.windowId });
+      const result: WindowDeadlineKillResult = { fired: [], notFired: [] };
+      const self = ctx.info.workflowExecution;
+      const windowCalledOff = self
+        ? await windowFence(ctx.client, self.workflowId, req.deadlineMs, { runId: self.runId, selfActivityId: ctx.info.activityId })
+        : 'not started by a window';
+      if (windowCalledOff) {
+        log.info({ why: windowCalledOff }, "window's deadline kills not fired: its machines decide");
+        result.notFired = req.machines.map(({ key }) => ({ key, why: windowCalledOff }));
+        return result;
+      }
+      const budgeted = frameworks.withBudgets().catch(() => undefined);
+      const one = async ({ machine, workflowId, key }: WindowDeadlineKillRequest['machines'][number]): Promise<void> => {
+        const [why, held] = await Promise.all([
+          machineFence(ctx.client, { workflowId, deadlineMs: req.deadlineMs, windowId: req.windowId }),
+          heldByBudgets(machine, budgeted),
+        ]);
+        if (why ?? held) return void result.notFired.push({ key, why: (why ?? held)! });
+        const atMs = Date.now();
+        const idempotencyKey = `${req.windowId}/${key}/hard-drain`;
+        const kills = await driver.killTasks({ machine, idempotencyKey, ...(req.maxGracePeriodMs === undefined ? {} : { maxGracePeriodMs: req.maxGracePeriodMs }) });
+        result.fired.push({ key, atMs, killed: kills.killed.length });
+        // Not waited for before the next machine's kills. Not delivered: the machine decides the hard drain itself a
+        // moment later, under the same key.
+        told.push(ctx.client.workflow.getHandle(workflowId).signal(machineCommand, { type: 'deadline-kills', atMs }).catch(() => undefined));
+      };
+      const told: Promise<unknown>[] = [];
+      const queue = [...req.machines];
+      await Promise.all(Array.from({ length: Math.min(MACHINES_AT_ONCE, queue.length) }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) await one(next);
+      }));
+      await Promise.all(told);
+      const lateMs = result.fired.map((f) => f.atMs - req.deadlineMs);
+      const why: Record<string, number> = {};
+      for (const n of result.notFired) why[n.why] = (why[n.why] ?? 0) + 1;
+      log.info({ fired: result.fired.length, maxLateMs: Math.max(0, ...lateMs), notFired: why }, "window's deadline kills done");
+      return result;
+    },
+  };
+}
+
+/** Sleeps until the instant, heartbeating (a cancel reaches it at a heartbeat). */
+async function sleepUntil(atMs: number): Promise<void> {
+  const ctx = Context.current();
+  for (let left = atMs - Date.now(); left > 0; left = atMs - Date.now()) {
+    ctx.heartbeat();
+    await ctx.sleep(Math.min(left, HEARTBEAT_MS));
   }
 }
 
 /**
- * Why the hard drain must not start now, or undefined when it must. What the machine's workflow has not applied
- * yet counts: its window's accepted extension or cancel (the window tells the machine a moment later), and any
- * command in its history after its last completed workflow task. What it has applied shows in its memo.
+ * Why a machine must not be hard-drained now, or undefined when it must. What its workflow has not applied yet counts:
+ * any command in its history after its last completed workflow task. What it has applied shows in its memo. With
+ * `windowId`, the machine's latest run must be this window's (a run that has not run its first task yet is taken as
+ * its window started it: DRAINING, to the window's deadline). With `selfActivityId`, that activity of the machine must
+ * not have been cancelled.
  */
-async function calledOff(client: Client, info: Context['info'], req: DeadlineKillRequest): Promise<string | undefined> {
-  if (!info.workflowExecution) return 'not started by a machine';
-  const { workflowId: machineId, runId } = info.workflowExecution;
-  const handle = client.workflow.getHandle(machineId, runId);
-  const windowHandle = client.workflow.getHandle(req.windowWorkflowId);
-  const read = () => Promise.all([handle.describe(), windowHandle.describe(), unappliedCommands(client, machineId, runId)]);
-  let [described, window, unapplied] = await read();
-  for (let waited = 0; ; waited += TASK_IN_PROGRESS_POLL_MS) {
-    // A signal that came during a workflow task in progress is not in the history until that task ends.
-    if (described.raw.pendingWorkflowTask?.state !== PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED) break;
-    if (waited >= TASK_IN_PROGRESS_WAIT_MS) return 'a workflow task of the machine is still in progress';
-    await new Promise((r) => setTimeout(r, TASK_IN_PROGRESS_POLL_MS));
-    [described, window, unapplied] = await read();
+async function machineFence(
+  client: Client,
+  m: { workflowId: string; runId?: string; deadlineMs: number; windowId?: string; selfActivityId?: string },
+): Promise<string | undefined> {
+  const { described, tail } = await readSettled(client, m.workflowId, m.runId, machineCommand.name);
+  if (typeof described === 'string') return described;
+  if (tail.unapplied) return 'a command the machine has not applied yet';
+  if (m.selfActivityId) {
+    const self = described.raw.pendingActivities?.find((a) => a.activityId === m.selfActivityId);
+    if (self?.state === PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED) return 'cancelled by the machine';
+  } else if (described.raw.pendingActivities?.some((a) => a.activityType?.name === 'killAtDeadline')) {
+    return 'the machine armed its own';
   }
-  const self = described.raw.pendingActivities?.find((a) => a.activityId === info.activityId);
-  if (self?.state === PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED) return 'cancelled by the machine';
   const snapshot = stateFromMemo(described.memo);
-  if (!snapshot) return 'the machine has not published its state';
+  if (!snapshot) {
+    if (tail.taskCompleted || m.windowId === undefined) return 'the machine has not published its state';
+    const window = described.typedSearchAttributes.get(WINDOW);
+    return window === m.windowId ? undefined : `the machine's latest maintenance is window ${window}'s`;
+  }
+  if (m.windowId !== undefined && snapshot.windowId !== m.windowId) return `the machine's latest maintenance is window ${snapshot.windowId}'s`;
   const state = MachineState.resume(snapshot);
   if (state.phase !== 'draining') return `the machine is ${state.phase}`;
-  if (state.deadlineMs !== req.deadlineMs) return 'the deadline moved';
+  if (state.deadlineMs !== m.deadlineMs) return 'the deadline moved';
   if (state.requests.cancel) return 'the window was cancelled';
-  if (unapplied) return 'a command the machine has not applied yet';
-  const view = windowViewFromMemo(window.memo);
-  if (!view) return 'the window has not published its view';
-  if (view.state !== 'ACTIVE') return `the window is ${view.state}`;
-  if (view.deadlineMs > req.deadlineMs) return 'the window was extended';
+  if (state.requests.down) return 'an operator took it down';
   return undefined;
 }
 
-/** Whether a command (machineCommand signal) came after the machine's last completed workflow task. */
-async function unappliedCommands(client: Client, workflowId: string, runId: string): Promise<boolean> {
+/**
+ * Why a window's deadline must not be acted on now: an extension or cancel it accepted (its memo), and, for its own
+ * kills, a command from the schedule it has not applied yet or its own cancel of them.
+ */
+async function windowFence(
+  client: Client,
+  workflowId: string,
+  deadlineMs: number,
+  self?: { runId: string; selfActivityId: string },
+): Promise<string | undefined> {
+  let described: WorkflowExecutionDescription | string;
+  if (self) {
+    const settled = await readSettled(client, workflowId, self.runId, windowCommands.name);
+    if (settled.tail.unapplied) return 'a command the window has not applied yet';
+    described = settled.described;
+    if (typeof described === 'string') return described;
+    const mine = described.raw.pendingActivities?.find((a) => a.activityId === self.selfActivityId);
+    if (mine?.state === PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED) return 'cancelled by the window';
+  } else {
+    described = await client.workflow.getHandle(workflowId).describe();
+  }
+  const view = windowViewFromMemo(described.memo);
+  if (!view) return 'the window has not published its view';
+  if (view.state !== 'ACTIVE') return `the window is ${view.state}`;
+  if (view.deadlineMs > deadlineMs) return 'the window was extended';
+  return undefined;
+}
+
+/**
+ * A workflow's description and the tail of its history after its last completed workflow task, once no workflow
+ * task of it is in progress (a signal that came during one is not in the history until it ends).
+ */
+async function readSettled(
+  client: Client,
+  workflowId: string,
+  runId: string | undefined,
+  signalName: string,
+): Promise<{ described: WorkflowExecutionDescription | string; tail: HistoryTail }> {
+  const handle = client.workflow.getHandle(workflowId, runId);
+  let described = await handle.describe();
+  for (let waited = 0; ; waited += TASK_IN_PROGRESS_POLL_MS) {
+    if (described.raw.pendingWorkflowTask?.state !== PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED) break;
+    if (waited >= TASK_IN_PROGRESS_WAIT_MS) return { described: 'a workflow task is still in progress', tail: NOTHING_PENDING };
+    await new Promise((r) => setTimeout(r, TASK_IN_PROGRESS_POLL_MS));
+    described = await handle.describe();
+  }
+  // A signal always asks for a workflow task: with none pending, every signal was applied (one round trip fewer).
+  const tail = described.raw.pendingWorkflowTask
+    ? await historyTail(client, workflowId, described.runId, signalName)
+    : { unapplied: false, taskCompleted: described.historyLength >= FIRST_TASK_COMPLETED };
+  return { described, tail };
+}
+
+/** Events up to a run's first completed workflow task: started, task scheduled, started, completed. */
+const FIRST_TASK_COMPLETED = 4;
+const NOTHING_PENDING: HistoryTail = { unapplied: false, taskCompleted: true };
+
+interface HistoryTail {
+  /** A signal of the name came after the last completed workflow task. */
+  unapplied: boolean;
+  /** The workflow has completed a workflow task at all (it has run). */
+  taskCompleted: boolean;
+}
+
+async function historyTail(client: Client, workflowId: string, runId: string | undefined, signalName: string): Promise<HistoryTail> {
+  let unapplied = false;
   let nextPageToken: Uint8Array | undefined;
   do {
     const page = await client.workflowService.getWorkflowExecutionHistoryReverse({
       namespace: client.options.namespace,
-      execution: { workflowId, runId },
+      execution: { workflowId, ...(runId ? { runId } : {}) },
       maximumPageSize: 100,
       ...(nextPageToken ? { nextPageToken } : {}),
     });
     for (const event of page.history?.events ?? []) {
-      if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) return false;
-      if (event.workflowExecutionSignaledEventAttributes?.signalName === machineCommand.name) return true;
+      if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) return { unapplied, taskCompleted: true };
+      if (event.workflowExecutionSignaledEventAttributes?.signalName === signalName) unapplied = true;
     }
     nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
   } while (nextPageToken);
-  return false;
+  return { unapplied, taskCompleted: false };
 }

@@ -13,6 +13,8 @@ export interface Subject {
   idempotencyKey?: string;
   frameworkId?: string;
   agentId?: string;
+  /** A window's own activity (its deadline kills), which names no machine. */
+  windowId?: string;
 }
 
 export function activityLogger(base: Logger, subject: Subject): Logger {
@@ -25,7 +27,7 @@ export function activityLogger(base: Logger, subject: Subject): Logger {
   } catch {
     // not in an activity (a direct call from a test): the subject alone
   }
-  const windowId = windowOf(subject.idempotencyKey);
+  const windowId = subject.windowId ?? windowOf(subject.idempotencyKey);
   if (windowId !== undefined) fields.windowId = windowId;
   if (subject.machine) fields.machine = subject.machine;
   if (subject.frameworkId !== undefined) fields.frameworkId = subject.frameworkId;

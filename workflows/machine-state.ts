@@ -88,6 +88,8 @@ export interface MachineSnapshot {
   budgeted?: string[];
   /** Notices go to the frameworks' mailboxes (set when the run first takes the scheduler API's path). */
   mailboxes?: boolean;
+  /** When its window's armed kills killed here at the deadline (window-arms-kills); the machine then hard-drains. */
+  deadlineKillsAtMs?: number;
 }
 
 /** This machine and the frameworks' disruption budgets (the registry's queue). */
@@ -179,6 +181,10 @@ export class MachineState {
   get requests(): Readonly<Requests> {
     return this.s.requests;
   }
+  /** When its window's armed kills killed here at the deadline, if they did (the hard drain started then). */
+  get deadlineKillsAtMs(): number | undefined {
+    return this.s.deadlineKillsAtMs;
+  }
   get isEmpty(): boolean {
     return this.s.remaining.length === 0;
   }
@@ -238,6 +244,12 @@ export class MachineState {
         this.s.disruption = { ...d, granted: true, held: undefined };
         return this.log(nowMs, 'disruption budgets allow the hard drain');
       }
+      case 'deadline-kills':
+        // Its window's kills at the deadline: the hard drain started then. Late (the machine went on meanwhile): moot.
+        if (this.s.phase !== 'draining' || this.s.deadlineKillsAtMs !== undefined) return;
+        this.s.deadlineKillsAtMs = cmd.atMs;
+        this.s.known = true; // the cluster knew it: its tasks were killed there (the machine may not have looked yet)
+        return;
       case 'disruption-held': {
         const d = this.disruption;
         if (this.s.phase !== 'waiting-for-budget' || !d.asked || d.granted || d.held === cmd.why) return;

@@ -270,6 +270,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     m.wake = false; // anything arriving while we look wakes the next wait at once
     const fired = armed?.outcome;
     if (fired?.fired) return hardDrainAtDeadline(fired.atMs);
+    const byWindow = m.deadlineKillsAtMs;
+    if (byWindow !== undefined) return hardDrainAtDeadline(byWindow);
     // Not fired (its fence found the hard drain called off, or not allowed yet): the machine decides, as before.
     if (fired || (armed && (armed.deadlineMs !== m.deadlineMs || !m.killsAtDeadline()))) disarm();
     if (lastLookMs !== undefined && lookCanWait(Date.now(), lastLookMs) && since(QUICK_ESCALATION)) return decide();
@@ -383,7 +385,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
    * activity, under the same key, answers with those kills and waits for the machine to empty.
    */
   function hardDrainAtDeadline(atMs: number): Promise<void> {
-    armed = undefined;
+    disarm();
     m.escalate(atMs);
     m.startHardDrain(atMs).forEach(deliver);
     observe.hardDrainStarted(m);

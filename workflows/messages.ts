@@ -154,7 +154,9 @@ export type MachineCommand =
   /** The frameworks' disruption budgets let this machine be drained hard (registry's answer to requestDisruption). */
   | { type: 'disruption-granted' }
   /** Not yet: why, in words (e.g. "framework mover: 2 of 2 machines hosting it down (sim-01, sim-02)"). */
-  | { type: 'disruption-held'; why: string };
+  | { type: 'disruption-held'; why: string }
+  /** Its window's armed kills killed what ran here at the deadline, at `atMs` (window-arms-kills). */
+  | { type: 'deadline-kills'; atMs: number };
 
 export interface InverseOfferAnswers {
   frameworkId: string;

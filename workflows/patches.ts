@@ -105,3 +105,10 @@ export const DEADLINE_UNDER_LOAD = 'deadline-under-load';
  * machine's own workflow task at the deadline came seconds late. Asked only when a machine arms.
  */
 export const ARMED_KILLS = 'armed-kills';
+
+/**
+ * A window with a hard drain at its deadline and no maxParallel arms one activity for all its machines when it starts
+ * (activities/deadline-kill.ts): at the deadline it fences and kills each machine that has not armed its own, and
+ * tells it when. Under load a machine's workflow may start, or first look, only after its deadline.
+ */
+export const WINDOW_ARMS_KILLS = 'window-arms-kills';

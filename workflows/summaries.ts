@@ -78,6 +78,11 @@ export function hardDrainSummary(label: string, tasks: number, maxGracePeriodMs:
   return `hard drain ${label}: kill ${count(tasks, 'task')}, ${grace}`;
 }
 
+/** A window's deadline kills armed for its machines (window-arms-kills). */
+export function windowDeadlineKillSummary(windowId: string, machines: number, deadlineMs: number, nowMs: number): string {
+  return `hard drain the ${count(machines, 'machine')} of window ${windowId} at the deadline, ${formatUtcClock(deadlineMs, nowMs)}, unless called off by then`;
+}
+
 /** The deadline's kills armed ahead of it (armed-kills). */
 export function deadlineKillSummary(label: string, deadlineMs: number, nowMs: number): string {
   return `hard drain ${label} at its deadline, ${formatUtcClock(deadlineMs, nowMs)}, unless called off by then`;

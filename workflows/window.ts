@@ -2,15 +2,19 @@
 // validators, paces them (maxParallel), and forwards operators' extend, cancel, down and up.
 import {
   ApplicationFailure,
+  CancellationScope,
   condition,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
+  proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
   startChild,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../activities';
 import { ErrorCode } from '../src/domain/errors';
 import { machineJson, machineKey, machineLabel, type MachineId } from '../src/domain/machine';
 import type { MachineMode, MachinePhase, WindowSpec, WindowState, WindowView } from '../src/domain/window';
@@ -18,9 +22,11 @@ import { WorkflowIds } from '../src/temporal/ids';
 import { publishedWindowView, WINDOW_VIEW_MEMO } from '../src/temporal/published-state';
 import { formatDurationShort, isRepresentableInstant } from '../src/domain/time';
 import { DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
+import { drainCall } from './activity-options';
 import { machineWorkflow } from './machine';
+import { WINDOW_ARMS_KILLS } from './patches';
 import { memoPublisher } from './publish-memo';
-import { coalesced, machineWorkflowSummary, windowDetails } from './summaries';
+import { coalesced, machineWorkflowSummary, windowDeadlineKillSummary, windowDetails } from './summaries';
 import {
   cancelWindow,
   downMachines,
@@ -59,6 +65,11 @@ interface MachineEntry {
   remaining?: number;
   upAtMs?: number;
 }
+
+const drain = proxyActivities<Activities>(drainCall('2h'));
+
+/** A window's armed kills not done this long after its deadline are given up: its machines have decided by then. */
+const DEADLINE_KILL_SLACK_MS = 5 * 60_000;
 
 /** Children started at once: Temporal allows 2,000 pending child starts per workflow. */
 const START_BATCH = 500;
@@ -108,6 +119,35 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
       ),
     );
   });
+
+  // The deadline's kills, armed for every machine when the window starts (window-arms-kills): under load a machine's
+  // workflow may start, or first look, only after its deadline. One activity; each machine still decides (same key).
+  let armed: { deadlineMs: number; scope: CancellationScope } | undefined;
+  const armKills = (): void => {
+    if (armed?.deadlineMs === spec.deadlineMs && state === 'ACTIVE') return;
+    disarmKills();
+    const { escalation, maxParallel, maxGracePeriodMs } = spec.policy;
+    // Only where the deadline kills with no one else to ask first: a slot (maxParallel) is the machines' to wait for.
+    if (state !== 'ACTIVE' || escalation !== 'hard-drain' || maxParallel !== undefined || settings.armDeadlineKills === false) return;
+    if (!patched(WINDOW_ARMS_KILLS)) return;
+    const scope = new CancellationScope();
+    armed = { deadlineMs: spec.deadlineMs, scope };
+    const request = {
+      windowId: spec.id,
+      deadlineMs: spec.deadlineMs,
+      ...(maxGracePeriodMs === undefined ? {} : { maxGracePeriodMs }),
+      machines: [...machines.entries()].map(([key, e]) => ({ machine: e.id, workflowId: ids.machine(e.id), key })),
+    };
+    const options = {
+      summary: windowDeadlineKillSummary(spec.id, machines.size, spec.deadlineMs, Date.now()),
+      scheduleToCloseTimeout: Math.max(spec.deadlineMs - Date.now(), 0) + DEADLINE_KILL_SLACK_MS,
+    };
+    scope.run(() => drain.killWindowAtDeadline.executeWithOptions(options, [request])).catch(() => undefined);
+  };
+  const disarmKills = (): void => {
+    armed?.scope.cancel();
+    armed = undefined;
+  };
 
   const tell = (entries: MachineEntry[], cmd: MachineCommand) =>
     Promise.all(entries.map((e) => getExternalWorkflowHandle(ids.machine(e.id)).signal(machineCommand, cmd)));
@@ -210,6 +250,7 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
       spec.deadlineMs = deadlineMs;
       spec.unavailability = { ...spec.unavailability, startMs: spec.unavailability.startMs + delta };
       refreshDetails();
+      armKills(); // for the new deadline
       const draining = [...machines.values()].filter((e) => BEFORE_DOWN.includes(e.phase));
       await tell(draining, { type: 'extend', deadlineMs, startMs: spec.unavailability.startMs });
       return view();
@@ -245,6 +286,7 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
       state = 'CANCELLED';
       cancelledAtMs = Date.now();
       refreshDetails();
+      disarmKills();
       await tell([...machines.values()].filter((e) => e.phase !== 'done'), { type: 'cancel' });
       return view();
     },
@@ -320,12 +362,14 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
   };
 
   refreshDetails();
+  armKills();
   for (let i = 0; i < spec.machines.length; i += START_BATCH) {
     await Promise.all(spec.machines.slice(i, i + START_BATCH).map(startMachine));
     await forward();
   }
 
   await condition(() => [...machines.values()].every((e) => e.phase === 'done'));
+  disarmKills();
   if (state === 'ACTIVE') state = 'COMPLETED';
   completedAtMs = Date.now();
   refreshDetails();

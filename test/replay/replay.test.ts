@@ -46,6 +46,7 @@ test.each([
   ['machineWorkflow', 'machine-baseline-2026-11'],
   ['machineWorkflow', 'deadline-under-load'],
   ['machineWorkflow', 'armed-kills'],
+  ['windowWorkflow', 'window-arms-kills'],
   ['windowWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'scheduler-api'],

@@ -385,6 +385,28 @@ describe('killsAtDeadline (armed-kills): a hard drain due at the deadline with n
   });
 });
 
+describe("command: deadline-kills (its window's armed kills killed here)", () => {
+  test("a draining machine takes them as its hard drain's start, even before its first look", () => {
+    const m = start();
+    m.command({ type: 'deadline-kills', atMs: START + 300 }, START + 2_000);
+    expect(m.deadlineKillsAtMs).toBe(START + 300);
+    expect(m.known).toBe(true); // its tasks were killed in the cluster: it is there
+    expect(m.wake).toBe(true);
+  });
+
+  test('the first one counts; one that comes after the machine went on is moot', () => {
+    const m = start();
+    m.command({ type: 'deadline-kills', atMs: START + 300 }, START + 2_000);
+    m.command({ type: 'deadline-kills', atMs: START + 900 }, START + 2_500);
+    expect(m.deadlineKillsAtMs).toBe(START + 300);
+    const { m: late } = drainingWithThreeFrameworks();
+    late.escalate(START);
+    late.startHardDrain(START + 100);
+    late.command({ type: 'deadline-kills', atMs: START + 300 }, START + 2_000);
+    expect(late.deadlineKillsAtMs).toBeUndefined();
+  });
+});
+
 describe('maxParallel pacing', () => {
   test('without maxParallel a machine may go down at once', () => {
     const m = start();
