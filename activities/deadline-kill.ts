@@ -130,7 +130,10 @@ export function createDeadlineKillActivities({ driver, frameworks, logger = SILE
       const told: Promise<unknown>[] = [];
       const queue = [...req.machines];
       await Promise.all(Array.from({ length: Math.min(MACHINES_AT_ONCE, queue.length) }, async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) await one(next);
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          await one(next);
+          ctx.heartbeat(); // a window's machines may take longer than the heartbeat timeout on a busy server
+        }
       }));
       await Promise.all(told);
       const lateMs = result.fired.map((f) => f.atMs - req.deadlineMs);

@@ -79,6 +79,8 @@ async function runApi(config: Config): Promise<void> {
   const schedule = new ScheduleEntity(client, taskQueue, {
     instance: config.instance,
     checkIntervalMs: config.checkIntervalMs,
+    // Workflows arm unless told not to (the histories recorded with arming replay so); off unless configured.
+    ...(config.armDeadlineKills ? {} : { armDeadlineKills: false }),
     ...(config.mesosPolicy ? { mesosPolicy: config.mesosPolicy } : {}),
   });
   const windows = new WindowService(schedule);

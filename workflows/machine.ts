@@ -340,6 +340,9 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
    * came with the result in one workflow task, or just after it in another, leads to the same commands.
    */
   async function decide(): Promise<void> {
+    // Its window's kills came while it looked: the hard drain started then, not now.
+    const byWindow = m.deadlineKillsAtMs;
+    if (byWindow !== undefined && m.phase === 'draining') return hardDrainAtDeadline(byWindow);
     const now = Date.now();
     let step = m.nextDrainStep(now);
     if (step === 'escalate') step = m.escalate(now);

@@ -48,6 +48,10 @@ export const Env = z.object({
   MAINT_DRIVER: z.enum(['sim']).default('sim').describe('the cluster driver: `sim` (the simulator over HTTP at SIM_URL)'),
   SIM_URL: z.url().optional().describe('the simulator as the driver reaches it (API and workers); unset: http://127.0.0.1:$SIM_PORT'),
   MAINT_CHECK_INTERVAL: duration('10s').describe('how often a draining machine is looked at (answers and commands also wake it)'),
+  MAINT_ARM_DEADLINE_KILLS: z
+    .enum(['on', 'off'])
+    .default('off')
+    .describe("`on`: machines and windows arm their deadline's kills ahead of it (experimental: README, Kills armed ahead of the deadline)"),
   MAINT_CREDENTIALS: z
     .string()
     .min(1)
@@ -135,6 +139,8 @@ export interface Config {
   security: { credentialsFile?: string; aclsFile?: string };
   /** How often a draining machine is looked at (answers and commands also wake it). */
   checkIntervalMs: number;
+  /** Machines and windows arm their deadline's kills ahead of it (MAINT_ARM_DEADLINE_KILLS=on; off by default). */
+  armDeadlineKills: boolean;
   /** What windows posted through the Mesos endpoints do on their own; undefined: nothing, as Mesos. */
   mesosPolicy?: Policy;
   /**
@@ -181,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     driver: { kind: e.MAINT_DRIVER, url: simUrl },
     security: { credentialsFile: e.MAINT_CREDENTIALS, aclsFile: e.MAINT_ACLS },
     checkIntervalMs: e.MAINT_CHECK_INTERVAL,
+    armDeadlineKills: e.MAINT_ARM_DEADLINE_KILLS === 'on',
     mesosPolicy: e.MAINT_MESOS_POLICY,
     ...(e.MAINT_SECRET_KEY ? { secretKey: e.MAINT_SECRET_KEY } : {}),
     logLevel: e.LOG_LEVEL,

@@ -11,7 +11,7 @@ let stack: Stack;
 let connection: Connection;
 let client: Client;
 beforeAll(async () => {
-  stack = await Stack.start({ machines: 20, checkInterval: '1s', taskGrace: '200ms' });
+  stack = await Stack.start({ machines: 20, checkInterval: '1s', taskGrace: '200ms', env: { MAINT_ARM_DEADLINE_KILLS: 'on' } });
   connection = await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS! });
   client = new Client({ connection });
 });
@@ -76,24 +76,20 @@ test('armed ahead of the deadline, the kills fire there: the hard drain starts a
     const { body } = await stack.api('GET', `/api/v1/windows/${created.body.id}`);
     return body.state === 'COMPLETED' ? body : undefined;
   });
-  // Armed twice: by the machine after its first look, and by its window for every machine. Whichever armed first
-  // kills; the window leaves a machine that armed its own to it (on a loaded machine its first look may find the
-  // budgets unknown, and then only the window's fire).
+  // Armed twice: by the machine after its first look, and by its window for every machine. The window leaves a
+  // machine that armed its own to it, unless the two fire at the same instant (then both kill, under the same key:
+  // each task once). On a loaded machine the first look may find the budgets unknown, and only the window's fire.
   const { outcomes } = await deadlineKills(3);
   const own = outcomes.find((o): o is Extract<DeadlineKillResult, { fired: true }> => o !== 'cancelled' && o.fired);
   const byWindow = (await windowKills(created.body.id)).flatMap((k) => k.fired).find((f) => f.key === 'h=sim-03;i=192.0.2.3');
-  expect([own, byWindow].filter((f) => f !== undefined)).toHaveLength(1);
-  if (own) {
-    expect(own.killed.map((t) => t.frameworkId)).toContain('silent');
-    expect(await windowKills(created.body.id)).toEqual([
-      { fired: [], notFired: [{ key: 'h=sim-03;i=192.0.2.3', why: 'the machine armed its own' }] },
-    ]);
-  }
-  const atMs = own?.atMs ?? byWindow!.atMs;
-  expect(atMs).toBeGreaterThanOrEqual(deadline);
-  // The machine's history dates the hard drain from the kills, not from its own task after them.
+  const firedAt = [own?.atMs, byWindow?.atMs].filter((t): t is number => t !== undefined);
+  for (const atMs of firedAt) expect(atMs).toBeGreaterThanOrEqual(deadline);
+  if (own) expect(own.killed.map((t) => t.frameworkId)).toContain('silent');
+  // The machine's history dates the hard drain from the armed kills when their result reached it before its own
+  // timer at the deadline did; else from its own task (which then cancels them). Never before the deadline.
   const [machine] = done.machines;
-  expect(Date.parse(machine.history.find((e: any) => e.what === 'hard drain').at)).toBe(atMs);
+  const hardDrainAt = Date.parse(machine.history.find((e: any) => e.what === 'hard drain').at);
+  expect(hardDrainAt).toBeGreaterThanOrEqual(deadline);
   const kills = await killsOn(3);
   expect(kills.map((k) => k.taskId)).toEqual(expect.arrayContaining([expect.stringMatching(/^silent\./)]));
   const stats = await stack.sim('/stats');
