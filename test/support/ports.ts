@@ -1,7 +1,20 @@
 import net from 'node:net';
 
-/** A TCP port free right now on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/** Ports this process handed out: the kernel may give a port just closed again, and two roles must not share one. */
+const handedOut = new Set<number>();
+
+/** A TCP port free right now on 127.0.0.1, and not one this process handed out before. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();

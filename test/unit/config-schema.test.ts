@@ -39,7 +39,13 @@ test.each([
   ['MAINT_SECRET_KEY', 'short'],
   ['SIM_URL', 'not a url'],
   ['MAINT_CHECK_INTERVAL', '1.5s'],
+  ['MAINT_ARM_DEADLINE_KILLS', 'yes'],
   ['LOG_LEVEL', 'loud'],
 ])('a bad %s stops start-up naming it', (name, value) => {
   expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`bad configuration: ${name}: `));
+});
+
+test('deadline kills are armed only when asked for (MAINT_ARM_DEADLINE_KILLS=on)', () => {
+  expect(loadConfig({}).armDeadlineKills).toBe(false);
+  expect(loadConfig({ MAINT_ARM_DEADLINE_KILLS: 'on' }).armDeadlineKills).toBe(true);
 });
