@@ -9,10 +9,10 @@
 import { Context } from '@temporalio/activity';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { MachineId } from '../src/domain/machine';
+import { hardDrainKey, type MachineId } from '../src/domain/machine';
 import { MachineState } from '../workflows/machine-state';
 import { machineCommand, windowCommands } from '../workflows/messages';
-import { stateFromMemo, windowViewFromMemo } from '../src/temporal/published-state';
+import { FIRST_TASK_COMPLETED, stateFromMemo, windowViewFromMemo } from '../src/temporal/published-state';
 import { WINDOW } from '../src/temporal/search-attributes';
 import type { ActivityDeps } from './deps';
 import type { HardDrainRequest } from './driver';
@@ -120,7 +120,7 @@ export function createDeadlineKillActivities({ driver, frameworks, logger = SILE
         ]);
         if (why ?? held) return void result.notFired.push({ key, why: (why ?? held)! });
         const atMs = Date.now();
-        const idempotencyKey = `${req.windowId}/${key}/hard-drain`;
+        const idempotencyKey = hardDrainKey(req.windowId, key);
         const kills = await driver.killTasks({ machine, idempotencyKey, ...(req.maxGracePeriodMs === undefined ? {} : { maxGracePeriodMs: req.maxGracePeriodMs }) });
         result.fired.push({ key, atMs, killed: kills.killed.length });
         // Not waited for before the next machine's kills. Not delivered: the machine decides the hard drain itself a
@@ -242,8 +242,6 @@ async function readSettled(
   return { described, tail };
 }
 
-/** Events up to a run's first completed workflow task: started, task scheduled, started, completed. */
-const FIRST_TASK_COMPLETED = 4;
 const NOTHING_PENDING: HistoryTail = { unapplied: false, taskCompleted: true };
 
 interface HistoryTail {

@@ -18,7 +18,7 @@ import type { Activities } from '../activities';
 import type { DeadlineKillResult } from '../activities/deadline-kill';
 import type { HardDrainRequest } from '../activities/driver';
 import type { KillResult } from '../src/drivers/cluster-driver';
-import { machineLabel } from '../src/domain/machine';
+import { hardDrainKey, machineLabel } from '../src/domain/machine';
 import type { MachinePhase, MachineView } from '../src/domain/window';
 import { WorkflowIds } from '../src/temporal/ids';
 import { ANSWERS, answerValue, DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
@@ -470,7 +470,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
 
   /** The hard drain's kills, under one key whoever sends them (the deadline's armed kills, the hard drain, the down). */
   function hardDrainRequest(): HardDrainRequest {
-    return { machine: m.machine, maxGracePeriodMs: m.policy.maxGracePeriodMs, idempotencyKey: `${m.windowId}/${m.key}/hard-drain` };
+    return { machine: m.machine, maxGracePeriodMs: m.policy.maxGracePeriodMs, idempotencyKey: hardDrainKey(m.windowId, m.key) };
   }
 
   async function hardDrain(): Promise<void> {

@@ -17,6 +17,14 @@ export function machineKey(id: MachineId): string {
   return parts.join(';');
 }
 
+/**
+ * The key every kill of a machine's hard drain in a window goes under (the machine's decision, its armed kills, its
+ * window's, the down): the cluster kills each task once whoever sends it.
+ */
+export function hardDrainKey(windowId: string, key: string): string {
+  return `${windowId}/${key}/hard-drain`;
+}
+
 /** Mesos lowercases hostnames with stout's strings::lower: A-Z only, so "É" and "é" stay different machines. */
 function asciiLower(text: string): string {
   return text.replace(/[A-Z]/g, (c) => c.toLowerCase());

@@ -6,7 +6,7 @@ import type { Policy } from '../domain/policy';
 import type { MachineView, Unavailability, WindowView } from '../domain/window';
 import { WorkflowIds } from '../temporal/ids';
 import { callTemporal, queryWithin, toMaintError } from '../temporal/client';
-import { stateFromMemo, windowViewFromMemo } from '../temporal/published-state';
+import { FIRST_TASK_COMPLETED, stateFromMemo, windowViewFromMemo } from '../temporal/published-state';
 import { WINDOW } from '../temporal/search-attributes';
 import { MachineState } from '../../workflows/machine-state';
 import {
@@ -165,9 +165,6 @@ export class WindowService {
     return { view: await queryWithin(handle, machineView) };
   }
 }
-
-/** Events up to a run's first completed workflow task: started, task scheduled, started, completed. */
-const FIRST_TASK_COMPLETED = 4;
 
 /** A machine whose workflow the window has not started yet (a moment after creation): what the window knows. */
 function starting(window: WindowView, entry: WindowView['machineModes'][number]): MachineView {

@@ -7,6 +7,11 @@ import type { MachineSnapshot } from '../../workflows/machine-state';
 import type { WindowView } from '../domain/window';
 
 export const MACHINE_STATE_MEMO = 'machineState';
+/**
+ * Events up to a run's first completed workflow task (started, task scheduled, started, completed): a run with fewer
+ * has not run yet, so it has published nothing, and its window stands in for it.
+ */
+export const FIRST_TASK_COMPLETED = 4;
 export const WINDOW_VIEW_MEMO = 'windowView';
 /**
  * The frameworks subscribed with a disruption budget, from the registry, for a machine's look. Only their ids: a
