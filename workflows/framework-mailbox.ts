@@ -40,7 +40,7 @@ import {
   type MailboxInput,
   type MailboxPage,
 } from './messages';
-import { ANSWERS_IN_BACKGROUND } from './patches';
+import { ANSWERS_IN_BACKGROUND, LATE_ANSWERS_CONFIRMED } from './patches';
 
 // A dead webhook is retried for as long as it stays dead: backoff up to a minute, one POST at a time, and an attempt
 // resumes after the last part it heartbeated, so a half-delivered batch is not re-sent from its start.
@@ -272,26 +272,29 @@ export class Mailbox {
    * since are passed on too, for the machine to record as late (README: late answers); any other id is ignored, as
    * Mesos ignores unknown inverse offer ids (MESOS-7119).
    */
-  answer(call: AnswerCall, ids: WorkflowIds): { recorded: string[]; ignored: string[]; byMachine: AnswersByMachine } {
+  answer(call: AnswerCall, ids: WorkflowIds): { recorded: string[]; ignored: string[]; late: Set<string>; byMachine: AnswersByMachine } {
     const recorded: string[] = [];
     const ignored: string[] = [];
+    const late = new Set<string>();
     const byMachine: AnswersByMachine = new Map();
     for (const offerId of new Set(call.offerIds)) {
       const open = this.s.open.some((o) => o.offerId === offerId);
-      const late = !open && this.withdrawnIds.has(offerId);
+      const rescinded = !open && this.withdrawnIds.has(offerId);
       const machine = ids.machineOfOffer(offerId);
-      if (!this.s.subscribed || (!open && !late) || machine === undefined) {
+      if (!this.s.subscribed || (!open && !rescinded) || machine === undefined) {
         ignored.push(offerId);
         continue;
       }
       if (open) {
         this.s.open = this.s.open.filter((o) => o.offerId !== offerId);
         remember(this.s.answered, this.answeredIds, offerId, MAX_ANSWERED);
+      } else {
+        late.add(offerId);
       }
       recorded.push(offerId);
       byMachine.set(machine, [...(byMachine.get(machine) ?? []), offerId]);
     }
-    return { recorded, ignored, byMachine };
+    return { recorded, ignored, late, byMachine };
   }
 
   // ---- readers ----------------------------------------------------------------------------------------------------
@@ -448,11 +451,14 @@ export async function frameworkMailboxWorkflow(input: MailboxInput): Promise<voi
   setHandler(
     answerInverseOffers,
     async (call) => {
-      const { recorded, ignored, byMachine } = box.answer(call, ids);
+      const { recorded, ignored, late, byMachine } = box.answer(call, ids);
       const { answer, atMs, refuseMs, plan } = call;
-      const sent = [...byMachine].map(([workflowId, offerIds]) => {
+      const confirmLate = patched(LATE_ANSWERS_CONFIRMED);
+      /** Late ids whose machine's workflow has ended: moot, so reported ignored (see LATE_ANSWERS_CONFIRMED). */
+      const moot = new Set<string>();
+      const forwards = [...byMachine].map(([workflowId, offerIds]) => {
         forwarding++;
-        return getExternalWorkflowHandle(workflowId)
+        const sent = getExternalWorkflowHandle(workflowId)
           .signal(inverseOfferAnswers, {
             frameworkId: input.frameworkId,
             answer,
@@ -461,14 +467,28 @@ export async function frameworkMailboxWorkflow(input: MailboxInput): Promise<voi
             refuseMs,
             ...(plan ? { plan } : {}),
           })
-          // The machine's workflow has ended (its maintenance is over): the answer is moot, as in Mesos.
-          .catch(() => undefined)
+          .then(
+            () => true,
+            // The machine's workflow has ended (its maintenance is over): the answer is moot, as in Mesos.
+            () => false,
+          )
           .finally(() => forwarding--);
+        return { offerIds, sent };
       });
-      // The answer is durable once this handler returns; the machines hear of it right after. Waiting for every
-      // signal to be acknowledged made a framework answering hundreds of offers wait on as many round trips.
-      if (!patched(ANSWERS_IN_BACKGROUND)) await Promise.all(sent);
+      if (confirmLate) {
+        // The answer is durable once this handler returns; the machines hear of it right after, except a late one,
+        // which only a machine still running can record: waited for, as rare as rescinds answered.
+        const confirming = forwards.filter((f) => f.offerIds.some((id) => late.has(id)));
+        for (const { offerIds, sent } of confirming) {
+          if (!(await sent)) for (const id of offerIds) if (late.has(id)) moot.add(id);
+        }
+      } else if (!patched(ANSWERS_IN_BACKGROUND)) {
+        // Waiting for every signal to be acknowledged made a framework answering hundreds of offers wait on as many
+        // round trips; now only the late ones are waited for.
+        await Promise.all(forwards.map((f) => f.sent));
+      }
       refresh();
+      if (moot.size) return { recorded: recorded.filter((id) => !moot.has(id)), ignored: [...ignored, ...moot] };
       return { recorded, ignored };
     },
     { validator: (call) => box.checkPrincipal(call.principal) },

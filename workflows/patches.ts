@@ -112,3 +112,11 @@ export const ARMED_KILLS = 'armed-kills';
  * tells it when. Under load a machine's workflow may start, or first look, only after its deadline.
  */
 export const WINDOW_ARMS_KILLS = 'window-arms-kills';
+
+/**
+ * A framework mailbox forwards a late answer (to an offer rescinded since) before it answers the call, and reports it
+ * ignored when its machine's workflow has ended: the answer is moot then, as Mesos ignores an answer to an offer that
+ * is gone, and the machine's history, the record of its answers, can no longer take it. Before, the call answered
+ * "recorded" and the forward could land after the machine had completed (a chaos run found it: docs/reliability.md).
+ */
+export const LATE_ANSWERS_CONFIRMED = 'late-answers-confirmed';

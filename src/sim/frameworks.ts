@@ -78,6 +78,8 @@ export interface SentAnswer {
   plan?: PlanJson;
   refuseSeconds?: number;
   at: string;
+  /** When maint's answer to the call came back (or the call failed). */
+  returnedAt?: string;
   /** Set when maint could not be reached or refused the call. */
   error?: string;
 }
@@ -431,6 +433,7 @@ export class SimFramework {
       answer.error = String(err);
       this.logger.warn({ framework: this.id, type, inverseOfferIds, err: answer.error }, 'answer to maint failed');
     }
+    answer.returnedAt = new Date().toISOString();
     this.answers.push(answer);
   }
 

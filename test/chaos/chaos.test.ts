@@ -18,6 +18,7 @@ import { freePort } from '../support/ports';
 import {
   killedAtMostOnce,
   modesAsPolicyImplies,
+  machinesClosedAt,
   noAnswerLost,
   noDuplicatedWebhookEffect,
   noWorkflowFailedOrStuck,
@@ -286,7 +287,7 @@ test(`chaos: ${MACHINES} machines in maintenance while the worker, the server, t
   const listed = Date.now();
   for (;;) {
     rows = [];
-    for await (const wf of temporal.workflow.list()) rows.push({ workflowId: wf.workflowId, type: wf.type, status: wf.status.name });
+    for await (const wf of temporal.workflow.list()) rows.push({ workflowId: wf.workflowId, type: wf.type, status: wf.status.name, ...(wf.closeTime ? { closedAtMs: wf.closeTime.getTime() } : {}) });
     if (noWorkflowFailedOrStuck(rows, plans, instance, stayDownHosts).ok || Date.now() - listed > 60_000) break;
     await sleep(2_000);
   }
@@ -306,7 +307,7 @@ test(`chaos: ${MACHINES} machines in maintenance while the worker, the server, t
     modesAsPolicyImplies(plans, windows, simMachines),
     killedAtMostOnce(stats, windows),
     remainingKilled(mustDie, stats),
-    noAnswerLost(simFrameworks, windows),
+    noAnswerLost(simFrameworks, windows, machinesClosedAt(rows)),
     noWorkflowFailedOrStuck(rows, plans, instance, stayDownHosts),
     noDuplicatedWebhookEffect(
       'ext',

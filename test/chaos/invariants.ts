@@ -43,7 +43,7 @@ export interface SimStats {
 export interface SimFrameworkView {
   id: string;
   events: { type: string; inverseOfferIds: string[]; idempotencyKey: string | null; eventId: number | null; at: string; duplicate: boolean }[];
-  answers: { type: string; inverseOfferIds: string[]; at: string; error?: string }[];
+  answers: { type: string; inverseOfferIds: string[]; at: string; returnedAt?: string; error?: string }[];
   duplicatesIgnored: number;
   signatureFailures: number;
   eventsDropped: number;
@@ -53,6 +53,8 @@ export interface WorkflowRow {
   workflowId: string;
   type: string;
   status: string;
+  /** When the run closed (ms); absent while it runs. */
+  closedAtMs?: number;
 }
 
 export interface WebhookDelivery {
@@ -121,17 +123,22 @@ export function remainingKilled(mustDie: string[], stats: SimStats): Verdict {
 }
 
 /**
- * Every answer maint acknowledged (the framework's call returned) reached its machine: per machine and framework, at
- * least as many answers in the machine's history as acknowledged ones, and the answer it reports is one the framework
- * sent. Answers whose call failed (the API was down, or the call timed out) may or may not have arrived; they are counted apart.
+ * Every answer maint acknowledged (the framework's call returned) while its machine's workflow ran reached that
+ * machine: per machine and framework, at least as many answers in the machine's history as acknowledged ones, and the
+ * answer it reports is one the framework sent. An answer acknowledged only after the machine's workflow had closed is
+ * moot (its maintenance is over; Mesos ignores answers to offers that are gone, and so does maint: a late answer's
+ * call returns once its machine has taken it or is known to have ended) and is counted apart. Answers whose call
+ * failed (the API was down, or the call timed out) may or may not have arrived; they are counted apart too.
+ * `machineClosedAtMs`: per hostname, when its machine workflow's last run closed (absent while one runs).
  */
-export function noAnswerLost(frameworks: SimFrameworkView[], windows: WindowJson[]): Verdict {
+export function noAnswerLost(frameworks: SimFrameworkView[], windows: WindowJson[], machineClosedAtMs: Map<string, number>): Verdict {
   const problems: string[] = [];
   const machines = new Map(windows.flatMap((w) => w.machines.map((m) => [m.id.hostname, m])));
   const acked = new Map<string, number>();
   const sentOffers = new Set<string>();
   let ackedCount = 0;
   let failedCount = 0;
+  let mootCount = 0;
   for (const f of frameworks) {
     for (const a of f.answers) {
       for (const offerId of a.inverseOfferIds) {
@@ -144,6 +151,12 @@ export function noAnswerLost(frameworks: SimFrameworkView[], windows: WindowJson
         const hostname = hostnameOfOffer(offerId);
         if (hostname === undefined) {
           problems.push(`${f.id} answered an offer id that names no machine: ${offerId}`);
+          continue;
+        }
+        const closedAt = machineClosedAtMs.get(hostname);
+        const returnedAt = a.returnedAt === undefined ? undefined : Date.parse(a.returnedAt);
+        if (closedAt !== undefined && returnedAt !== undefined && returnedAt > closedAt) {
+          mootCount++;
           continue;
         }
         const key = `${hostname} ${f.id}`;
@@ -161,12 +174,30 @@ export function noAnswerLost(frameworks: SimFrameworkView[], windows: WindowJson
     }
     const inHistory = machine.history.filter((e) => e.what.startsWith(`${frameworkId} answered `)).length;
     recordedCount += inHistory;
-    if (inHistory < count) problems.push(`${hostname}: ${frameworkId} had ${count} answers acknowledged, the machine recorded ${inHistory}`);
+    if (inHistory < count) problems.push(`${hostname}: ${frameworkId} had ${count} answers acknowledged while its machine ran, the machine recorded ${inHistory}`);
     const latest = machine.answers.find((a) => a.frameworkId === frameworkId);
     if (!latest) problems.push(`${hostname}: no answer of ${frameworkId} reported`);
     else if (!sentOffers.has(`${frameworkId} ${latest.offerId}`)) problems.push(`${hostname}: reports an answer of ${frameworkId} to ${latest.offerId}, which it never sent`);
   }
-  return verdict('no answer lost', problems, `${ackedCount} answers acknowledged, ${recordedCount} recorded on ${acked.size} machine/framework pairs, ${failedCount} calls failed on the framework's side (API away or timed out)`);
+  return verdict(
+    'no answer lost',
+    problems,
+    `${ackedCount} answers acknowledged, ${recordedCount} recorded on ${acked.size} machine/framework pairs, ${mootCount} acknowledged after their machine's workflow had closed (moot), ${failedCount} calls failed on the framework's side (API away or timed out)`,
+  );
+}
+
+/** Per hostname, when its machine workflow's last run closed; a host with a run still open is left out. */
+export function machinesClosedAt(rows: WorkflowRow[]): Map<string, number> {
+  const closed = new Map<string, number>();
+  const open = new Set<string>();
+  for (const row of rows) {
+    const hostname = /\/machine\/h=([^;/]+);/.exec(row.workflowId)?.[1];
+    if (hostname === undefined || row.type !== 'machineWorkflow') continue;
+    if (row.closedAtMs === undefined) open.add(hostname);
+    else closed.set(hostname, Math.max(closed.get(hostname) ?? 0, row.closedAtMs));
+  }
+  for (const hostname of open) closed.delete(hostname);
+  return closed;
 }
 
 /** The offer id carries its machine workflow's id: `<instance>/machine/h=<hostname>;i=<ip>/<unique>`. */

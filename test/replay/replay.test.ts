@@ -26,7 +26,7 @@ test('there is a recorded history of every workflow type and every notable path'
     'windowWorkflow',
   ]);
   const paths = new Set(files.filter((f) => f.startsWith('machineWorkflow')).map((f) => f.split('--')[1]));
-  for (const p of ['cooperative-drain', 'escalation', 'extension', 'cancellation', 'down-up', 'notify-then-down', 'paced', 'crash-and-resume', 'mesos-schedule', 'mesos-left-out', 'scheduler-filters', 'scheduler-budget', 'scheduler-wait']) {
+  for (const p of ['cooperative-drain', 'escalation', 'extension', 'cancellation', 'down-up', 'notify-then-down', 'paced', 'crash-and-resume', 'mesos-schedule', 'mesos-left-out', 'scheduler-filters', 'scheduler-budget', 'scheduler-wait', 'scheduler-late-answer']) {
     expect(paths).toContain(p);
   }
   const agentPaths = new Set(files.filter((f) => f.startsWith('agentWorkflow')).map((f) => f.split('--')[1]));
@@ -52,6 +52,7 @@ test.each([
   ['frameworksWorkflow', 'scheduler-api'],
   ['agentWorkflow', 'scheduler-api'],
   ['frameworkMailboxWorkflow', 'answers-in-background'],
+  ['frameworkMailboxWorkflow', 'late-answers-confirmed'],
 ])('%s: histories from before and after patch %s are both kept', (type, patch) => {
   const marked = files.filter((f) => f.startsWith(`${type}--`)).map((f) => patchesIn(f).includes(patch));
   expect(marked).toContain(true); // the new path replays
