@@ -79,7 +79,7 @@ async function runApi(config: Config): Promise<void> {
   const schedule = new ScheduleEntity(client, taskQueue, {
     instance: config.instance,
     checkIntervalMs: config.checkIntervalMs,
-    // Workflows arm unless told not to (the histories recorded with arming replay so); off unless configured.
+    // Workflows arm unless told not to (the histories recorded with arming replay so); MAINT_ARM_DEADLINE_KILLS=off tells them.
     ...(config.armDeadlineKills ? {} : { armDeadlineKills: false }),
     ...(config.mesosPolicy ? { mesosPolicy: config.mesosPolicy } : {}),
   });

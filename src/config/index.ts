@@ -50,8 +50,8 @@ export const Env = z.object({
   MAINT_CHECK_INTERVAL: duration('10s').describe('how often a draining machine is looked at (answers and commands also wake it)'),
   MAINT_ARM_DEADLINE_KILLS: z
     .enum(['on', 'off'])
-    .default('off')
-    .describe("`on`: machines and windows arm their deadline's kills ahead of it (experimental: README, Kills armed ahead of the deadline)"),
+    .default('on')
+    .describe("`on`: machines and windows arm their deadline's kills ahead of it; `off`: each machine's own workflow task at the deadline kills (README, Kills armed ahead of the deadline)"),
   MAINT_CREDENTIALS: z
     .string()
     .min(1)
@@ -139,7 +139,7 @@ export interface Config {
   security: { credentialsFile?: string; aclsFile?: string };
   /** How often a draining machine is looked at (answers and commands also wake it). */
   checkIntervalMs: number;
-  /** Machines and windows arm their deadline's kills ahead of it (MAINT_ARM_DEADLINE_KILLS=on; off by default). */
+  /** Machines and windows arm their deadline's kills ahead of it (MAINT_ARM_DEADLINE_KILLS, on by default). */
   armDeadlineKills: boolean;
   /** What windows posted through the Mesos endpoints do on their own; undefined: nothing, as Mesos. */
   mesosPolicy?: Policy;

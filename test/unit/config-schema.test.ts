@@ -45,7 +45,8 @@ test.each([
   expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`bad configuration: ${name}: `));
 });
 
-test('deadline kills are armed only when asked for (MAINT_ARM_DEADLINE_KILLS=on)', () => {
-  expect(loadConfig({}).armDeadlineKills).toBe(false);
+test('deadline kills are armed unless turned off (MAINT_ARM_DEADLINE_KILLS=off)', () => {
+  expect(loadConfig({}).armDeadlineKills).toBe(true);
   expect(loadConfig({ MAINT_ARM_DEADLINE_KILLS: 'on' }).armDeadlineKills).toBe(true);
+  expect(loadConfig({ MAINT_ARM_DEADLINE_KILLS: 'off' }).armDeadlineKills).toBe(false);
 });
