@@ -7,10 +7,15 @@
 //   npm run bench:scale                                       # 10,000 machines, 1,000 windows
 //   npm run bench:scale -- --machines 1000 --windows 100      # or BENCH_MACHINES, BENCH_WINDOWS
 //
-// Runs its own dev server (in memory), worker and API processes (dist/src/main.js), and a simulated fleet in this
+// First, the reference, on a dev server of its own (fresh, in memory, stopped after): a schedule workflow that starts
+// as many windows, each starting its machines as child workflows, each machine running one task and waiting; the
+// least "every machine's workflow running" can cost on this engine, measured the same way (a visibility count).
+//
+// Then maint: its own dev server (in memory), worker and API processes (dist/src/main.js), and a simulated fleet in this
 // process with one task per machine from one framework that never subscribes (inverse offers are made and kept for
 // pull: the benchmark measures maint, not simulated frameworks). Machines are looked at every 30 minutes
 // (BENCH_CHECK_INTERVAL) so that polling does not hide the start-up cost.
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { stringifyJson } from '../src/lib/json';
 import { startSim, type RunningSim } from '../src/sim/server';
@@ -40,9 +45,44 @@ interface HistorySize {
   bytes: number;
 }
 
+const PER_WINDOW = Math.ceil(MACHINES / WINDOWS);
+/** Machines per window, as the posted schedule splits them. */
+function windowSizes(): number[] {
+  return Array.from({ length: WINDOWS }, (_, w) => Math.max(0, Math.min(PER_WINDOW, MACHINES - w * PER_WINDOW)));
+}
+
+type Reference = Awaited<ReturnType<typeof reference>>;
+
+/** The reference (see the top of this file): seconds until every reference machine's workflow runs, and CPU. */
+async function reference(): Promise<{ seconds: number; serverCpuSeconds: number; workerCpuSeconds: number }> {
+  const queue = 'scale-reference';
+  const stack = await BenchStack.start({ instance: queue, checkInterval: CHECK_INTERVAL, machines: MACHINES, sim: { url: 'http://127.0.0.1:1' }, serverOnly: true });
+  try {
+    stack.spawn('reference-worker', path.join(__dirname, 'bench-reference-worker.js'), [], { BENCH_REFERENCE_QUEUE: queue });
+    // Warms the worker up (bundle, first poll) outside the measured time.
+    await stack.client.workflow.execute('referenceWindow', { taskQueue: queue, workflowId: `${queue}/warm-up`, args: [0] });
+    const cpu0 = { worker: cpuSeconds(stack.pid('reference-worker')), server: cpuSeconds(stack.server.process.pid!) };
+    const t0 = performance.now();
+    await stack.client.workflow.start('referenceSchedule', { taskQueue: queue, workflowId: `${queue}/schedule`, args: [windowSizes()] });
+    const running = `WorkflowType = "referenceMachine" AND ExecutionStatus = "Running"`;
+    await stack.until('every reference machine running', 3_600_000, async () => (await stack.client.workflow.count(running)).count >= MACHINES, 1_000);
+    const seconds = (performance.now() - t0) / 1000;
+    const used = {
+      seconds,
+      workerCpuSeconds: cpuSeconds(stack.pid('reference-worker')) - cpu0.worker,
+      serverCpuSeconds: cpuSeconds(stack.server.process.pid!) - cpu0.server,
+    };
+    console.log(`reference: every machine's workflow running after ${round(seconds)} s`);
+    return used;
+  } finally {
+    await stack.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const loadBefore = machineLoad();
   console.log(`bench:scale: ${MACHINES} machines in ${WINDOWS} windows; load ${loadBefore.load1} on ${loadBefore.cores} cores`);
+  const ref = await reference();
   const apiPort = await freePort();
   const sim = await startSim({
     port: 0,
@@ -60,20 +100,19 @@ async function main(): Promise<void> {
       sim: { url: sim.url },
       apiPort,
     });
-    await Promise.race([run(stack, loadBefore), stack.failure]);
+    await Promise.race([run(stack, loadBefore, ref), stack.failure]);
   } finally {
     await stack?.stop();
     await closeSim(sim);
   }
 }
 
-async function run(stack: BenchStack, loadBefore: ReturnType<typeof machineLoad>): Promise<void> {
+async function run(stack: BenchStack, loadBefore: ReturnType<typeof machineLoad>, ref: Reference): Promise<void> {
   const ids = new WorkflowIds(INSTANCE);
   const api = stack.apiUrl;
-  const perWindow = Math.ceil(MACHINES / WINDOWS);
   const startNs = BigInt(Date.now() + 3_600_000) * 1_000_000n;
   const windows = Array.from({ length: WINDOWS }, (_, w) => ({
-    machine_ids: Array.from({ length: perWindow }, (_, j) => w * perWindow + j + 1)
+    machine_ids: Array.from({ length: PER_WINDOW }, (_, j) => w * PER_WINDOW + j + 1)
       .filter((i) => i <= MACHINES)
       .map((i) => ({ hostname: hostname(i), ip: simIp(i) })),
     unavailability: { start: { nanoseconds: startNs + BigInt(w) * 60_000_000_000n }, duration: { nanoseconds: 3_600_000_000_000n } },
@@ -132,6 +171,12 @@ async function run(stack: BenchStack, loadBefore: ReturnType<typeof machineLoad>
     toOkMs: round(toOkMs),
     allDrainingSeconds: round(allDrainingMs / 1000, 2),
     machinesPerSecond: round(MACHINES / (allDrainingMs / 1000), 2),
+    referenceAllRunningSeconds: round(ref.seconds, 2),
+    referenceMachinesPerSecond: round(MACHINES / ref.seconds, 2),
+    /** maint's machines/s until all DRAINING ÷ the reference's until all running. */
+    startRatio: round(ref.seconds / (allDrainingMs / 1000), 3),
+    referenceWorkerCpuSeconds: round(ref.workerCpuSeconds, 1),
+    referenceServerCpuSeconds: round(ref.serverCpuSeconds, 1),
     statusFirstMs: round(status.ms[0]!),
     statusP50Ms: round(percentile(status.ms, 50)),
     statusMaxMs: round(Math.max(...status.ms)),
@@ -173,10 +218,12 @@ async function run(stack: BenchStack, loadBefore: ReturnType<typeof machineLoad>
         [`POST /master/maintenance/schedule (${figures.scheduleBodyKiB} KiB) to its 200`, `${figures.toOkMs} ms`],
         ['every machine DRAINING in the schedule (GET status)', 'at the 200 (as Mesos)'],
         ["every machine's workflow running and reporting DRAINING", `${figures.allDrainingSeconds} s (${figures.machinesPerSecond} machines/s)`],
+        ["reference: every machine's workflow running (its own fresh server)", `${figures.referenceAllRunningSeconds} s (${figures.referenceMachinesPerSecond} machines/s); maint ÷ reference ${figures.startRatio}`],
         [`GET /master/maintenance/status (${figures.statusKiB} KiB)`, `median ${figures.statusP50Ms} ms, max ${figures.statusMaxMs} ms, first ${figures.statusFirstMs} ms`],
         [`GET /master/maintenance/schedule (${figures.scheduleKiB} KiB)`, `median ${figures.scheduleP50Ms} ms, max ${figures.scheduleMaxMs} ms`],
         ['worker / API peak RSS (VmHWM)', `${figures.workerPeakRssMb} / ${figures.apiPeakRssMb} MiB`],
         ['worker / dev server CPU until all DRAINING', `${figures.workerCpuSeconds} / ${figures.serverCpuSeconds} s`],
+        ['reference worker / dev server CPU until all running', `${figures.referenceWorkerCpuSeconds} / ${figures.referenceServerCpuSeconds} s`],
         [`largest schedule run (of ${largest.scheduleRuns})`, describe(largest.schedule)],
         [`largest window run (of ${largest.windowRuns})`, describe(largest.window)],
         [`largest machine run (of ${largest.machinesSampled} sampled)`, describe(largest.machine)],

@@ -27,6 +27,8 @@ export interface BenchStackOptions {
   /** The API's port, when the simulator must know it before the stack starts; default a free one. */
   apiPort?: number;
   env?: NodeJS.ProcessEnv;
+  /** Start only the dev server (a reference's own worker is spawned by the benchmark), none of maint's processes. */
+  serverOnly?: boolean;
 }
 
 export class BenchStack {
@@ -87,6 +89,7 @@ export class BenchStack {
         void stack.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
       });
     }
+    if (o.serverOnly) return stack;
     try {
       if ('process' in o.sim) stack.spawn('sim');
       stack.spawn('worker');
