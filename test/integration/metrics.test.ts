@@ -159,7 +159,10 @@ test('a drained window in the metrics of both processes, and in their logs', asy
     const same = [...recorded].every(([k, v]) => counted.get(k) === v) && total === [...recorded.values()].reduce((a, b) => a + b, 0);
     return same ? recorded : undefined;
   });
-  expect(answers.get('mover/accept')).toBeGreaterThanOrEqual(3); // sim-01, sim-03, sim-06 (sim-02 went at once)
+  // sim-03 and sim-06 drain until the deadline (the silent framework's tasks stay), so the mover's accepts land while
+  // they drain; sim-01 may not count: the mover moves its task, then accepts 200 ms later, and a look in between finds
+  // sim-01 empty and takes it down, rescinding the offer first (CI saw it). sim-02 went at once.
+  expect(answers.get('mover/accept')).toBeGreaterThanOrEqual(2);
   expect(answers.get('decliner/decline')).toBeGreaterThanOrEqual(1); // sim-06
 
   // Sim frameworks' signed webhooks took their events.
