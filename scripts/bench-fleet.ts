@@ -99,12 +99,19 @@ async function run(stack: BenchStack): Promise<void> {
   const status = startStatusSampler(stack.apiUrl, open);
   const watchdog = startStuckDrainWatchdog(stack.simUrl);
   const windowIds: string[] = [];
+  /** When each window's POST was sent (epoch ms), and how long it took to answer. */
+  const postedAtMs = new Map<string, number>();
+  const createMs: number[] = [];
   let createErrors = 0;
   const start = performance.now();
   const windowsCount = Math.ceil(MACHINES / WINDOW_SIZE);
   await inFlight(windowsCount, OPEN_WINDOWS, async (w) => {
     const machines = range(w * WINDOW_SIZE + 1, Math.min(MACHINES, (w + 1) * WINDOW_SIZE)).map(machineId);
+    const sentAtMs = Date.now();
+    const sent = performance.now();
     const id = await createWindow(stack.apiUrl, machines, () => createErrors++);
+    createMs.push(performance.now() - sent);
+    postedAtMs.set(id, sentAtMs);
     windowIds.push(id);
     open.add(id);
     await stack.client.workflow.getHandle(ids.window(id)).result();
@@ -125,6 +132,24 @@ async function run(stack: BenchStack): Promise<void> {
     stack.client.workflow.getHandle<() => Promise<MachineView>>(ids.machine(machineId(i))).result(),
   );
   const lags = escalationLagsMs(views);
+  // When each machine's workflow started (its first run), against its window's POST and its deadline: under load a
+  // window's machines may start after their deadline, which no arming can make up for.
+  const startedAtMs = new Map<string, number>();
+  for await (const wf of stack.client.workflow.list({ query: `WorkflowType = "machineWorkflow" AND WorkflowId STARTS_WITH "${ids.machinePrefix}"` })) {
+    const at = wf.startTime.getTime();
+    startedAtMs.set(wf.workflowId, Math.min(at, startedAtMs.get(wf.workflowId) ?? at));
+  }
+  const machineStarts = views.flatMap((v) => {
+    const at = startedAtMs.get(ids.machine(v.id));
+    const posted = postedAtMs.get(v.windowId);
+    return at === undefined || posted === undefined ? [] : [{ afterPostMs: at - posted, afterDeadlineMs: at - v.deadlineMs }];
+  });
+  const startedAfterDeadline = machineStarts.filter((m) => m.afterDeadlineMs > 0).length;
+  const windowStartAfterPostMs: number[] = [];
+  for await (const wf of stack.client.workflow.list({ query: `WorkflowType = "windowWorkflow" AND WorkflowId STARTS_WITH "${ids.window('')}"` })) {
+    const posted = postedAtMs.get(wf.workflowId.slice(ids.window('').length));
+    if (posted !== undefined) windowStartAfterPostMs.push(wf.startTime.getTime() - posted);
+  }
   const simStats = (await (await fetch(`${stack.simUrl}/stats`)).json()) as { killLog: LoggedKill[] };
   const killLags = killLagsMs(views, simStats.killLog);
   // The mover asks maint's placement advice for every inverse offer; a failed call (5xx, timeout) is counted here.
@@ -178,6 +203,13 @@ async function run(stack: BenchStack): Promise<void> {
     workerPeakRssMb: round(peakRssMb(stack.pid('worker')), 0),
     apiPeakRssMb: round(peakRssMb(stack.pid('api')), 0),
     windowCreateErrors: createErrors,
+    windowCreateP50Ms: round(percentile(createMs, 50)),
+    windowCreateP99Ms: round(percentile(createMs, 99)),
+    windowStartAfterPostP50Ms: round(percentile(windowStartAfterPostMs, 50)),
+    windowStartAfterPostP99Ms: round(percentile(windowStartAfterPostMs, 99)),
+    machineStartAfterPostP50Ms: round(percentile(machineStarts.map((m) => m.afterPostMs), 50)),
+    machineStartAfterPostP99Ms: round(percentile(machineStarts.map((m) => m.afterPostMs), 99)),
+    machinesStartedAfterDeadline: startedAfterDeadline,
     stuckHardDrains: unstuck.machines.size,
     tasksStoppedForStuckHardDrains: unstuck.tasks,
     statusCalls: statusTimes.window.length,
@@ -221,6 +253,13 @@ async function run(stack: BenchStack): Promise<void> {
         ['GET /api/v1/windows/:id (every 1 s)', `p50 ${figures.statusP50Ms} ms, p99 ${figures.statusP99Ms} ms (${figures.statusCalls} calls, ${figures.statusErrors} failed)`, ''],
         ['GET /master/maintenance/status (every 5 s)', `p50 ${figures.mesosStatusP50Ms} ms, p99 ${figures.mesosStatusP99Ms} ms (${figures.mesosStatusCalls} calls, ${figures.mesosStatusErrors} failed)`, ''],
         ['deadline → hard drain (decision)', `p50 ${figures.escalationLagP50Ms} ms, p99 ${figures.escalationLagP99Ms} ms, max ${figures.escalationLagMaxMs} ms (${lags.length} machines)`, ''],
+        ['POST /api/v1/windows → 201', `p50 ${figures.windowCreateP50Ms} ms, p99 ${figures.windowCreateP99Ms} ms (${createMs.length} windows, ${createErrors} 5xx)`, ''],
+        ["POST → the window's workflow started", `p50 ${figures.windowStartAfterPostP50Ms} ms, p99 ${figures.windowStartAfterPostP99Ms} ms`, ''],
+        [
+          "POST → a machine's workflow started",
+          `p50 ${figures.machineStartAfterPostP50Ms} ms, p99 ${figures.machineStartAfterPostP99Ms} ms; ${startedAfterDeadline} of ${machineStarts.length} started after their deadline (${DRAIN_WITHIN} after the POST)`,
+          '',
+        ],
         ['placement advice calls that failed (simulated mover)', placementFailures, ''],
         ['machine workflow tasks: wait for a worker / in it', taskLine(machineTaskFigures), ''],
         ['registry workflow tasks: wait for a worker / in it', taskLine(registryTaskFigures), ''],
