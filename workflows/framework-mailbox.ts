@@ -269,8 +269,8 @@ export class Mailbox {
 
   /**
    * Sorts a framework's answer: its open offers are answered (and closed here); offers of its own that were rescinded
-   * since are passed on too, for the machine to record as late (README: late answers); any other id is ignored, as
-   * Mesos ignores unknown inverse offer ids (MESOS-7119).
+   * since are passed on too, for the machine to record as late (README: late answers), and returned in `late`; any
+   * other id is ignored, as Mesos ignores unknown inverse offer ids (MESOS-7119).
    */
   answer(call: AnswerCall, ids: WorkflowIds): { recorded: string[]; ignored: string[]; late: Set<string>; byMachine: AnswersByMachine } {
     const recorded: string[] = [];
@@ -483,8 +483,8 @@ export async function frameworkMailboxWorkflow(input: MailboxInput): Promise<voi
           if (!(await sent)) for (const id of offerIds) if (late.has(id)) moot.add(id);
         }
       } else if (!patched(ANSWERS_IN_BACKGROUND)) {
-        // Waiting for every signal to be acknowledged made a framework answering hundreds of offers wait on as many
-        // round trips; now only the late ones are waited for.
+        // Histories from before answers-in-background: every forward was waited for, which made a framework answering
+        // hundreds of offers wait on as many round trips.
         await Promise.all(forwards.map((f) => f.sent));
       }
       refresh();
