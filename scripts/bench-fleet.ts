@@ -146,8 +146,9 @@ async function run(stack: BenchStack): Promise<void> {
   });
   const startedAfterDeadline = machineStarts.filter((m) => m.afterDeadlineMs > 0).length;
   const windowStartAfterPostMs: number[] = [];
-  for await (const wf of stack.client.workflow.list({ query: `WorkflowType = "windowWorkflow" AND WorkflowId STARTS_WITH "${ids.window('')}"` })) {
-    const posted = postedAtMs.get(wf.workflowId.slice(ids.window('').length));
+  const windowPrefix = ids.window('');
+  for await (const wf of stack.client.workflow.list({ query: `WorkflowType = "windowWorkflow" AND WorkflowId STARTS_WITH "${windowPrefix}"` })) {
+    const posted = postedAtMs.get(wf.workflowId.slice(windowPrefix.length));
     if (posted !== undefined) windowStartAfterPostMs.push(wf.startTime.getTime() - posted);
   }
   const simStats = (await (await fetch(`${stack.simUrl}/stats`)).json()) as { killLog: LoggedKill[] };

@@ -45,16 +45,22 @@ interface HistorySize {
   bytes: number;
 }
 
-const PER_WINDOW = Math.ceil(MACHINES / WINDOWS);
-/** Machines per window, as the posted schedule splits them. */
-function windowSizes(): number[] {
-  return Array.from({ length: WINDOWS }, (_, w) => Math.max(0, Math.min(PER_WINDOW, MACHINES - w * PER_WINDOW)));
+/** The machines (1-based indices) of each window of the posted schedule, and of the reference's. */
+function windowMachines(): number[][] {
+  const perWindow = Math.ceil(MACHINES / WINDOWS);
+  return Array.from({ length: WINDOWS }, (_, w) =>
+    Array.from({ length: perWindow }, (_, j) => w * perWindow + j + 1).filter((i) => i <= MACHINES),
+  );
 }
 
-type Reference = Awaited<ReturnType<typeof reference>>;
+interface Reference {
+  seconds: number;
+  serverCpuSeconds: number;
+  workerCpuSeconds: number;
+}
 
 /** The reference (see the top of this file): seconds until every reference machine's workflow runs, and CPU. */
-async function reference(): Promise<{ seconds: number; serverCpuSeconds: number; workerCpuSeconds: number }> {
+async function reference(): Promise<Reference> {
   const queue = 'scale-reference';
   const stack = await BenchStack.start({ instance: queue, checkInterval: CHECK_INTERVAL, machines: MACHINES, sim: { url: 'http://127.0.0.1:1' }, serverOnly: true });
   try {
@@ -63,7 +69,7 @@ async function reference(): Promise<{ seconds: number; serverCpuSeconds: number;
     await stack.client.workflow.execute('referenceWindow', { taskQueue: queue, workflowId: `${queue}/warm-up`, args: [0] });
     const cpu0 = { worker: cpuSeconds(stack.pid('reference-worker')), server: cpuSeconds(stack.server.process.pid!) };
     const t0 = performance.now();
-    await stack.client.workflow.start('referenceSchedule', { taskQueue: queue, workflowId: `${queue}/schedule`, args: [windowSizes()] });
+    await stack.client.workflow.start('referenceSchedule', { taskQueue: queue, workflowId: `${queue}/schedule`, args: [windowMachines().map((m) => m.length)] });
     const running = `WorkflowType = "referenceMachine" AND ExecutionStatus = "Running"`;
     await stack.until('every reference machine running', 3_600_000, async () => (await stack.client.workflow.count(running)).count >= MACHINES, 1_000);
     const seconds = (performance.now() - t0) / 1000;
@@ -111,10 +117,8 @@ async function run(stack: BenchStack, loadBefore: ReturnType<typeof machineLoad>
   const ids = new WorkflowIds(INSTANCE);
   const api = stack.apiUrl;
   const startNs = BigInt(Date.now() + 3_600_000) * 1_000_000n;
-  const windows = Array.from({ length: WINDOWS }, (_, w) => ({
-    machine_ids: Array.from({ length: PER_WINDOW }, (_, j) => w * PER_WINDOW + j + 1)
-      .filter((i) => i <= MACHINES)
-      .map((i) => ({ hostname: hostname(i), ip: simIp(i) })),
+  const windows = windowMachines().map((machines, w) => ({
+    machine_ids: machines.map((i) => ({ hostname: hostname(i), ip: simIp(i) })),
     unavailability: { start: { nanoseconds: startNs + BigInt(w) * 60_000_000_000n }, duration: { nanoseconds: 3_600_000_000_000n } },
   }));
   const body = stringifyJson({ windows });

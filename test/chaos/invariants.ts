@@ -148,7 +148,7 @@ export function noAnswerLost(frameworks: SimFrameworkView[], windows: WindowJson
           continue;
         }
         ackedCount++;
-        const hostname = hostnameOfOffer(offerId);
+        const hostname = hostnameIn(offerId);
         if (hostname === undefined) {
           problems.push(`${f.id} answered an offer id that names no machine: ${offerId}`);
           continue;
@@ -191,7 +191,7 @@ export function machinesClosedAt(rows: WorkflowRow[]): Map<string, number> {
   const closed = new Map<string, number>();
   const open = new Set<string>();
   for (const row of rows) {
-    const hostname = /\/machine\/h=([^;/]+);/.exec(row.workflowId)?.[1];
+    const hostname = hostnameIn(row.workflowId);
     if (hostname === undefined || row.type !== 'machineWorkflow') continue;
     if (row.closedAtMs === undefined) open.add(hostname);
     else closed.set(hostname, Math.max(closed.get(hostname) ?? 0, row.closedAtMs));
@@ -200,9 +200,12 @@ export function machinesClosedAt(rows: WorkflowRow[]): Map<string, number> {
   return closed;
 }
 
-/** The offer id carries its machine workflow's id: `<instance>/machine/h=<hostname>;i=<ip>/<unique>`. */
-function hostnameOfOffer(offerId: string): string | undefined {
-  return /\/machine\/h=([^;/]+);/.exec(offerId)?.[1];
+/**
+ * The hostname in a machine workflow's id (`<instance>/machine/h=<hostname>;i=<ip>`), or in an offer id, which
+ * carries its machine workflow's id (`…/<unique>` after it).
+ */
+function hostnameIn(id: string): string | undefined {
+  return /\/machine\/h=([^;/]+);/.exec(id)?.[1];
 }
 
 /**
