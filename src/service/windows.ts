@@ -3,12 +3,12 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { ErrorCode, isNotFound, MaintError } from '../domain/errors';
 import { machineKey, type MachineId } from '../domain/machine';
 import type { Policy } from '../domain/policy';
-import type { MachineView, Unavailability, WindowView } from '../domain/window';
+import type { MachineMode, MachineView, Unavailability, WindowView } from '../domain/window';
 import { WorkflowIds } from '../temporal/ids';
 import { callTemporal, queryWithin, toMaintError } from '../temporal/client';
-import { FIRST_TASK_COMPLETED, stateFromMemo, windowViewFromMemo } from '../temporal/published-state';
+import { FIRST_TASK_COMPLETED, MACHINE_STATE_MEMO, stateFromMemo, windowViewFromMemo } from '../temporal/published-state';
 import { WINDOW } from '../temporal/search-attributes';
-import { MachineState } from '../../workflows/machine-state';
+import { MachineState, type MachineSnapshot } from '../../workflows/machine-state';
 import {
   cancelWindow,
   createWindow,
@@ -54,12 +54,39 @@ export class WindowService {
     return this.get(spec.id);
   }
 
+  /**
+   * The window as its workflow published it, and each of its machines. The machines come from one visibility query
+   * (their published states, in Temporal's store), made while the window is described: 50 describes took seconds on a
+   * loaded server. Visibility follows each history by a moment, so a listed machine may be that moment behind; one
+   * that is behind its window's own mirror (a mode the window has seen it leave), or not listed yet, is described.
+   */
   async get(windowId: string): Promise<WindowDetail> {
-    const window = await call(() => this.windowRun(this.ids.window(windowId)), () => notFound(`window ${windowId} does not exist`));
+    const [window, listed] = await Promise.all([
+      call(() => this.windowRun(this.ids.window(windowId)), () => notFound(`window ${windowId} does not exist`)),
+      this.listedRuns(windowId).catch(() => new Map<string, ListedRun>()),
+    ]);
+    const now = Date.now();
     const machines = await Promise.all(
-      window.machineModes.map(async (entry) => (await this.machineInWindow(entry.id, windowId)) ?? starting(window, entry)),
+      window.machineModes.map(
+        async (entry) =>
+          fromListing(listed.get(this.ids.machine(entry.id)), window, entry, now) ??
+          (await this.machineInWindow(entry.id, windowId)) ??
+          starting(window, entry),
+      ),
     );
     return { window, machines };
+  }
+
+  /** Each machine's latest run in this window as visibility lists it (it may have continued as new), by workflow id. */
+  private async listedRuns(windowId: string): Promise<Map<string, ListedRun>> {
+    const query = `WorkflowType = "machineWorkflow" AND ${WINDOW.name} = "${windowId}" AND WorkflowId STARTS_WITH "${this.ids.machinePrefix}"`;
+    const runs = new Map<string, ListedRun>();
+    for await (const row of this.client.workflow.list({ query })) {
+      const run: ListedRun = { startMs: row.startTime.getTime(), published: MACHINE_STATE_MEMO in (row.memo ?? {}), state: stateFromMemo(row.memo) };
+      const seen = runs.get(row.workflowId);
+      if (!seen || run.startMs > seen.startMs) runs.set(row.workflowId, run);
+    }
+    return runs;
   }
 
   /**
@@ -164,6 +191,40 @@ export class WindowService {
     if (described.historyLength < FIRST_TASK_COMPLETED) return { notRunYetFor: described.typedSearchAttributes.get(WINDOW) };
     return { view: await queryWithin(handle, machineView) };
   }
+}
+
+/** The order a machine's modes come in within one window (a cancel goes from DRAINING straight to UP). */
+const MODE_ORDER: Record<MachineMode, number> = { DRAINING: 0, DOWN: 1, UP: 2 };
+/** A run listed without a published state this long after its start is not merely waiting for a busy worker. */
+const NOT_RUN_YET_MS = 60_000;
+
+/** What visibility lists of one machine's run in a window. */
+export interface ListedRun {
+  startMs: number;
+  /** Its memo has the state key: it has run its first workflow task (the state may be too large to publish). */
+  published: boolean;
+  state?: MachineSnapshot;
+}
+
+/**
+ * A window's machine from its listed run, or undefined to describe it: when not listed, when behind the window's
+ * own mirror of it (the window has seen it in a later mode; within a mode either may be ahead, as the machine
+ * publishes, then tells its window), or when it published no state to read (too large, or a run from before states
+ * were published). A run that has published nothing a moment after its start has not run yet: its window stands in.
+ */
+export function fromListing(
+  run: ListedRun | undefined,
+  window: WindowView,
+  entry: WindowView['machineModes'][number],
+  nowMs: number,
+): MachineView | undefined {
+  if (!run) return undefined;
+  if (run.state) {
+    const view = MachineState.resume(run.state).view(nowMs);
+    return view.windowId === window.id && MODE_ORDER[view.mode] >= MODE_ORDER[entry.mode] ? view : undefined;
+  }
+  const notRunYet = !run.published && entry.mode === 'DRAINING' && nowMs - run.startMs < NOT_RUN_YET_MS;
+  return notRunYet ? starting(window, entry) : undefined;
 }
 
 /** A machine whose workflow the window has not started yet (a moment after creation): what the window knows. */

@@ -1,5 +1,5 @@
 // Machine and window workflows publish their state in their memo, so reads (a window's status, a machine's) come
-// from Temporal's store through DescribeWorkflowExecution: no worker takes part, so a read is as fast under load as
+// from Temporal's store (DescribeWorkflowExecution; a window's machines in one visibility query): no worker takes part, so a read is as fast under load as
 // when idle, still answers while every worker is down, and never makes a worker load a workflow out of turn (queries
 // on uncached workflows with a task pending are the likely way the chaos run's non-replayable histories were
 // written: docs/reliability.md).
