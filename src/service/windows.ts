@@ -63,7 +63,7 @@ export class WindowService {
   async get(windowId: string): Promise<WindowDetail> {
     const [window, listed] = await Promise.all([
       call(() => this.windowRun(this.ids.window(windowId)), () => notFound(`window ${windowId} does not exist`)),
-      this.listedRuns(windowId).catch(() => new Map<string, ListedRun>()),
+      this.listedRuns(windowId).catch(() => new Map<string, ListedRun>()), // visibility away: each machine described
     ]);
     const now = Date.now();
     const machines = await Promise.all(
