@@ -23,11 +23,16 @@ import {
   workflowTaskTimes,
   type LoggedKill,
   intOption,
+  parsePrometheusText,
   percentile,
   round,
+  serverWorkBetween,
+  growthBy,
   table,
   targetLine,
   verdict,
+  type MetricSample,
+  type ServerWork,
   type Target,
 } from './bench-measure-support';
 import { BenchStack, cpuSeconds, machineLoad, peakRssMb, timedGet } from './bench-stack-support';
@@ -83,6 +88,7 @@ async function run(stack: BenchStack): Promise<void> {
   await stack.client.workflow.execute('referenceLifecycle', { taskQueue: REFERENCE_QUEUE, workflowId: 'fleet-reference/warm-up' });
 
   // 1. The reference: N lifecycles, IN_FLIGHT at a time.
+  const refServerMetrics = await serverMetrics(stack);
   const refCpu = cpuSnapshot(stack, ['reference-worker', 'temporal']);
   const refStart = performance.now();
   await inFlight(MACHINES, IN_FLIGHT, (i) =>
@@ -94,6 +100,7 @@ async function run(stack: BenchStack): Promise<void> {
   console.log(`reference: ${MACHINES} lifecycles in ${round(refSeconds)} s`);
 
   // 2. maint: windows of 50, OPEN_WINDOWS at a time, each waited for until COMPLETED; status read every second.
+  const maintServerMetrics = await serverMetrics(stack);
   const cpu = cpuSnapshot(stack, ['worker', 'api', 'sim', 'temporal']);
   const open = new Set<string>();
   const status = startStatusSampler(stack.apiUrl, open);
@@ -125,7 +132,10 @@ async function run(stack: BenchStack): Promise<void> {
   const statusTimes = await status.stop();
   const unstuck = await watchdog.stop();
   const cpuUsed = cpuSince(stack, cpu);
+  const afterServerMetrics = await serverMetrics(stack);
   console.log(`maint: ${MACHINES} machines in ${round(wallSeconds)} s`);
+  const serverWork = serverWorkOf(maintServerMetrics, afterServerMetrics);
+  const refServerWork = serverWorkOf(refServerMetrics, maintServerMetrics);
 
   // 3. What the run left: every machine's final view (lags), a sample's histories, every other workflow's size.
   const views = await mapLimit(range(1, MACHINES), 20, (i) =>
@@ -201,6 +211,15 @@ async function run(stack: BenchStack): Promise<void> {
     referenceServerCpuSecondsPerMachine: round(refCpuUsed.seconds.temporal! / MACHINES, 4),
     apiCpuSeconds: round(cpuUsed.seconds.api!, 1),
     simCpuSeconds: round(cpuUsed.seconds.sim!, 1),
+    serverPersistenceRequestsPerMachine: round(total(serverWork.persistence, 'count') / MACHINES, 1),
+    referenceServerPersistenceRequestsPerMachine: round(total(refServerWork.persistence, 'count') / MACHINES, 1),
+    serverVisibilityRequestsPerMachine: round(total(serverWork.visibility, 'count') / MACHINES, 1),
+    referenceServerVisibilityRequestsPerMachine: round(total(refServerWork.visibility, 'count') / MACHINES, 1),
+    serverTasksPerMachine: round(total(serverWork.tasks, 'count') / MACHINES, 1),
+    referenceServerTasksPerMachine: round(total(refServerWork.tasks, 'count') / MACHINES, 1),
+    serverBusyWorkflowFailuresPerMachine: round(serverWork.lockFailures / MACHINES, 1),
+    serverWorkflowLockHoldMeanMs: round((serverWork.lockHeldSeconds * 1000) / Math.max(serverWork.lockHolds, 1), 1),
+    referenceServerWorkflowLockHoldMeanMs: round((refServerWork.lockHeldSeconds * 1000) / Math.max(refServerWork.lockHolds, 1), 1),
     workerPeakRssMb: round(peakRssMb(stack.pid('worker')), 0),
     apiPeakRssMb: round(peakRssMb(stack.pid('api')), 0),
     windowCreateErrors: createErrors,
@@ -276,6 +295,27 @@ async function run(stack: BenchStack): Promise<void> {
   console.log(`activities a machine runs, by type (mean): ${perMachine(activities)}`);
   console.log(`events of the reference workflow by type: ${refByType.map(([t, n]) => `${t} ${n}`).join(', ')}`);
   console.log(`other workflows: ${others.workflows} (windows, mailboxes, registry, schedule), ${others.events} events in all; the busiest: ${others.largest.map((r) => `${r.workflowId} ${r.events}`).join(', ')}`);
+  console.log('');
+  // The dev server's own metrics: what it did per machine on each side, by operation, most time first.
+  for (const [what, kind] of [
+    ['persistence operations', 'persistence'],
+    ['visibility store operations', 'visibility'],
+    ['history service tasks (transfer, timer, visibility queues)', 'tasks'],
+  ] as const) {
+    console.log(`the dev server's ${what} per machine (count, ms in all; its own metrics):`);
+    console.log(serverWorkTable(serverWork[kind], refServerWork[kind], MACHINES));
+    console.log('');
+  }
+  const attempts = [...serverWork.tasksDone]
+    .filter(([, done]) => done > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([type, done]) => `${type} ${round(done / MACHINES, 1)} done, ${round((serverWork.taskAttempts.get(type) ?? 0) / done, 2)} attempts each`);
+  console.log(`history tasks done per machine, and their mean attempts (maint): ${attempts.join('; ')}`);
+  console.log(
+    `a workflow's lock (maint): ${figures.serverBusyWorkflowFailuresPerMachine} failures to take it in time per machine (busy workflow; ` +
+      `the task is retried after a backoff), held ${figures.serverWorkflowLockHoldMeanMs} ms on average (reference ${figures.referenceServerWorkflowLockHoldMeanMs} ms)`,
+  );
   console.log('');
   if (unstuck.machines.size > 0) {
     console.log(
@@ -483,3 +523,48 @@ main()
     if (!failed) console.error(err);
     process.exit(1);
   });
+
+/** The dev server's own Prometheus metrics, now (empty if they cannot be read: the run goes on without them). */
+async function serverMetrics(stack: BenchStack): Promise<MetricSample[]> {
+  const url = stack.server.metricsUrl;
+  if (!url) return [];
+  const text = await fetch(url)
+    .then((res) => res.text())
+    .catch(() => '');
+  return parsePrometheusText(text);
+}
+
+/** What the server did between two scrapes: persistence and visibility store operations, and history tasks. */
+function serverWorkOf(before: MetricSample[], after: MetricSample[]) {
+  return {
+    persistence: serverWorkBetween(before, after, 'persistence_requests', 'persistence_latency_sum'),
+    visibility: serverWorkBetween(before, after, 'visibility_persistence_requests', 'visibility_persistence_latency_sum'),
+    tasks: serverWorkBetween(before, after, 'task_requests', 'task_latency_processing_sum'),
+    /** Tasks done (acknowledged) by type, and the attempts they took in all: a task retried is requested again. */
+    tasksDone: growthBy(before, after, 'task_attempt_count'),
+    taskAttempts: growthBy(before, after, 'task_attempt_sum'),
+    /** A workflow's lock: how often a task could not take it in time (busy workflow), and how long it was held. */
+    lockFailures: all(growthBy(before, after, 'acquire_lock_failed')),
+    lockHolds: all(growthBy(before, after, 'history_workflow_execution_cache_lock_hold_duration_count')),
+    lockHeldSeconds: all(growthBy(before, after, 'history_workflow_execution_cache_lock_hold_duration_sum')),
+  };
+}
+
+/** The sum over every series of a metric's growth. */
+function all(by: Map<string, number>): number {
+  return [...by.values()].reduce((sum, v) => sum + v, 0);
+}
+
+function total(work: readonly ServerWork[], of: 'count' | 'seconds'): number {
+  return work.reduce((sum, w) => sum + w[of], 0);
+}
+
+/** maint's operations (the 12 that took the longest), each beside the reference's, per machine. */
+function serverWorkTable(maint: readonly ServerWork[], reference: readonly ServerWork[], machines: number): string {
+  const ref = new Map(reference.map((w) => [w.operation, w]));
+  const cell = (w: ServerWork | undefined) => (w ? `${round(w.count / machines, 1)}, ${round((w.seconds * 1000) / machines, 2)} ms` : '');
+  const rows = maint.slice(0, 12).map((w) => [w.operation, cell(w), cell(ref.get(w.operation))]);
+  const all = (work: readonly ServerWork[]) => `${round(total(work, 'count') / machines, 1)}, ${round((total(work, 'seconds') * 1000) / machines, 2)} ms`;
+  rows.push(['all', all(maint), all(reference)]);
+  return table(['operation', 'maint', 'reference'], rows);
+}

@@ -164,3 +164,65 @@ export function intOption(argv: readonly string[], name: string, envValue: strin
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} (${from}): "${raw}" is not a positive integer`);
   return n;
 }
+
+/** One sample of Prometheus' text exposition format. */
+export interface MetricSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** The samples of a Prometheus text page (comments and unparsable lines left out). */
+export function parsePrometheusText(text: string): MetricSample[] {
+  const samples: MetricSample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const value = Number(m[3]);
+    if (!Number.isFinite(value)) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    }
+    samples.push({ name: m[1]!, labels, value });
+  }
+  return samples;
+}
+
+/** What the server did between two scrapes of one kind of operation: how many, and the seconds they took in all. */
+export interface ServerWork {
+  operation: string;
+  count: number;
+  seconds: number;
+}
+
+/** How much a metric grew between two scrapes, by the value of `label`, summed over every other label. */
+export function growthBy(before: readonly MetricSample[], after: readonly MetricSample[], name: string, label = 'operation'): Map<string, number> {
+  const sums = (samples: readonly MetricSample[]): Map<string, number> => {
+    const by = new Map<string, number>();
+    for (const s of samples) if (s.name === name) by.set(s.labels[label] ?? '', (by.get(s.labels[label] ?? '') ?? 0) + s.value);
+    return by;
+  };
+  const [b, a] = [sums(before), sums(after)];
+  return new Map([...a].map(([k, v]) => [k, v - (b.get(k) ?? 0)]));
+}
+
+/**
+ * The server's work between two scrapes, by the value of `label` (a counter `countName` and the `_sum` of a latency
+ * histogram `secondsName`, summed over every other label), most seconds first. Series that did not change are left out.
+ */
+export function serverWorkBetween(
+  before: readonly MetricSample[],
+  after: readonly MetricSample[],
+  countName: string,
+  secondsName: string,
+  label = 'operation',
+): ServerWork[] {
+  const counts = growthBy(before, after, countName, label);
+  const seconds = growthBy(before, after, secondsName, label);
+  return [...new Set([...counts.keys(), ...seconds.keys()])]
+    .map((operation) => ({ operation, count: counts.get(operation) ?? 0, seconds: seconds.get(operation) ?? 0 }))
+    .filter((w) => w.count > 0 || w.seconds > 0)
+    .sort((x, y) => y.seconds - x.seconds);
+}

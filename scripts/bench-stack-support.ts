@@ -59,7 +59,12 @@ export class BenchStack {
    */
   static async start(o: BenchStackOptions): Promise<BenchStack> {
     const dir = await mkdtemp(path.join(os.tmpdir(), `maint-bench-${o.instance}-`));
-    const server = await startDevServer({ port: await freePort(), namespace: 'default', logFile: path.join(dir, 'temporal.log') });
+    const server = await startDevServer({
+      port: await freePort(),
+      namespace: 'default',
+      logFile: path.join(dir, 'temporal.log'),
+      metricsPort: await freePort(), // the server's own counts of persistence operations and tasks (bench:fleet)
+    });
     const [apiPort, simPort, metricsPort] = [o.apiPort ?? (await freePort()), await freePort(), await freePort()];
     const simUrl = 'url' in o.sim ? o.sim.url : `http://127.0.0.1:${simPort}`;
     const env: NodeJS.ProcessEnv = {

@@ -17,12 +17,16 @@ export interface DevServerOptions {
   cliPath?: string;
   /** Where the server's own log goes; it is noisy, so by default it is dropped. */
   logFile?: string;
+  /** The port of the server's own Prometheus metrics (persistence and task counts, read by bench:fleet); random if unset. */
+  metricsPort?: number;
   startTimeoutMs?: number;
 }
 
 export interface DevServer {
   address: string;
   uiUrl?: string;
+  /** Where the server's own metrics are, when their port was given. */
+  metricsUrl?: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -41,6 +45,7 @@ export function devServerArgs(o: DevServerOptions): string[] {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(o.port), '--namespace', o.namespace];
   args.push('--log-level', 'warn');
   if (o.dbFile) args.push('--db-filename', o.dbFile);
+  if (o.metricsPort !== undefined) args.push('--metrics-port', String(o.metricsPort));
   if (o.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(o.uiPort), '--ui-disable-news-fetch');
   for (const key of ALL_SEARCH_ATTRIBUTES) {
@@ -84,6 +89,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   return {
     address,
     uiUrl: o.uiPort === undefined ? undefined : `http://127.0.0.1:${o.uiPort}`,
+    metricsUrl: o.metricsPort === undefined ? undefined : `http://127.0.0.1:${o.metricsPort}/metrics`,
     process: child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

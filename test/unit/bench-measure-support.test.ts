@@ -4,7 +4,9 @@ import {
   escalationLagsMs,
   intOption,
   killLagsMs,
+  parsePrometheusText,
   percentile,
+  serverWorkBetween,
   statusFieldMb,
   table,
   targetLine,
@@ -137,5 +139,40 @@ describe('helpers', () => {
     expect(intOption([], 'machines', '', 1000)).toBe(1000);
     expect(() => intOption(['--machines', 'lots'], 'machines', undefined, 1000)).toThrow('--machines (--machines): "lots" is not a positive integer');
     expect(() => intOption([], 'machines', '0', 1000)).toThrow(/environment.*"0"/);
+  });
+});
+
+describe("the dev server's own metrics (what the server did for each side)", () => {
+  const page = (updates: number, updateSeconds: number) =>
+    [
+      '# HELP persistence_requests persistence requests',
+      '# TYPE persistence_requests counter',
+      `persistence_requests{namespace="default",operation="UpdateWorkflowExecution",service_name="history"} ${updates}`,
+      'persistence_requests{namespace="system",operation="GetNamespace",service_name="frontend"} 7',
+      `persistence_latency_sum{namespace="default",operation="UpdateWorkflowExecution",service_name="history"} ${updateSeconds}`,
+      'persistence_latency_sum{namespace="system",operation="GetNamespace",service_name="frontend"} 0.5',
+      'persistence_latency_sum{namespace="default",operation="GetNamespace",service_name="frontend"} 1e-3',
+      'label_with_escapes{note="a \\"quoted\\" \\\\ value"} 1',
+      'not a sample',
+    ].join('\n');
+
+  test('samples with their labels, escapes undone; comments and garbage left out', () => {
+    const samples = parsePrometheusText(page(3, 0.25));
+    expect(samples).toHaveLength(6);
+    expect(samples[0]).toEqual({
+      name: 'persistence_requests',
+      labels: { namespace: 'default', operation: 'UpdateWorkflowExecution', service_name: 'history' },
+      value: 3,
+    });
+    expect(samples[4]!.value).toBe(0.001);
+    expect(samples[5]!.labels.note).toBe('a "quoted" \\ value');
+  });
+
+  test('the work between two scrapes, by operation over every other label, most seconds first; unchanged left out', () => {
+    const work = serverWorkBetween(parsePrometheusText(page(3, 0.25)), parsePrometheusText(page(10, 2.25)), 'persistence_requests', 'persistence_latency_sum');
+    expect(work).toEqual([{ operation: 'UpdateWorkflowExecution', count: 7, seconds: 2 }]);
+    // A series new in the second scrape counts from zero.
+    const fresh = serverWorkBetween([], parsePrometheusText(page(3, 0.25)), 'persistence_requests', 'persistence_latency_sum');
+    expect(fresh.map((w) => [w.operation, w.count])).toEqual([['GetNamespace', 7], ['UpdateWorkflowExecution', 3]]);
   });
 });
