@@ -86,3 +86,32 @@ test('health answers 200 with a worker polling', async () => {
   expect(health.status).toBe(200);
   expect(health.body).toMatchObject({ ok: true, temporal: 'reachable' });
 });
+
+test("a window read after its machine moved on to a newer window shows the machine's run in that window", async () => {
+  // sim-08 is cancelled out of a first window, then scheduled in a second: its workflow has a run per window.
+  const first = await stack.api('POST', '/api/v1/windows', { machines: [sim(8)], drainWithin: '5m', duration: '1m' });
+  expect(first.status).toBe(201);
+  expect((await stack.api('POST', `/api/v1/windows/${first.body.id}/cancel`)).status).toBe(200);
+  await stack.eventually('the first window to end', async () => {
+    const { body } = await stack.api('GET', `/api/v1/windows/${first.body.id}`);
+    return body.machines[0].mode === 'UP' && body.machines[0].phase === 'done' ? true : undefined;
+  });
+  const second = await stack.eventually('the second window made once the first run has ended', async () => {
+    const res = await stack.api('POST', '/api/v1/windows', { machines: [sim(8)], drainWithin: '5m', duration: '1m' });
+    return res.status === 201 ? res : undefined;
+  });
+  await stack.eventually("the second window's machine started", async () => {
+    const { body } = await stack.api('GET', `/api/v1/windows/${second.body.id}`);
+    return body.machines[0].waitingOn !== 'its workflow to start' ? true : undefined;
+  });
+  // Read twice: once at once (visibility may not list the new run yet, so the machine is described) and once after
+  // visibility has caught up (the machine's runs are listed by window).
+  for (const pause of [0, 2_000]) {
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    const older = await stack.api('GET', `/api/v1/windows/${first.body.id}`);
+    expect(older.body.machines.map((m: any) => [m.window, m.mode])).toEqual([[first.body.id, 'UP']]);
+    const newer = await stack.api('GET', `/api/v1/windows/${second.body.id}`);
+    expect(newer.body.machines.map((m: any) => [m.window, m.mode])).toEqual([[second.body.id, 'DRAINING']]);
+  }
+  expect((await stack.api('POST', `/api/v1/windows/${second.body.id}/cancel`)).status).toBe(200);
+});
