@@ -11,12 +11,16 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { DEFAULT_POLICY } from '../src/domain/policy';
 import { connectClient } from '../src/temporal/client';
 import { projectRoot } from '../src/temporal/binaries';
 import { startDevServer } from '../src/temporal/dev-server';
 import { Stack } from '../test/support/stack';
 import { freePort } from '../test/support/ports';
 import { TestFramework } from '../test/support/framework';
+import { cancelWindow } from '../workflows/messages';
+import { windowWorkflow, type WindowInput } from '../workflows/window';
 
 const OUT = path.join(projectRoot(), 'test', 'replay', 'histories');
 const sim = (n: number) => ({ hostname: `sim-${String(n).padStart(2, '0')}`, ip: `192.0.2.${n}` });
@@ -25,6 +29,10 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Scenario = { name: string; run(stack: Stack): Promise<string> };
 
 const outsiders: TestFramework[] = [];
+
+let sharedClient: Promise<Client> | undefined;
+/** One client for the recorder's own calls (TEMPORAL_ADDRESS is set by then); main closes it. */
+const recorderClient = (): Promise<Client> => (sharedClient ??= connectClient(process.env.TEMPORAL_ADDRESS!, 'default'));
 
 /** A framework outside the simulator (its own signed webhook), subscribed, with a task on each machine given. */
 async function outsider(
@@ -75,10 +83,12 @@ async function machinePhase(stack: Stack, windowId: string, hostname: string, ph
   });
 }
 
+/** The window's workflow closed: a cancelled one is CANCELLED at once, and its machines' last steps come after. */
 async function windowEnded(stack: Stack, windowId: string): Promise<void> {
+  const client = await recorderClient();
   await stack.eventually(`${windowId} to end`, async () => {
-    const res = await stack.api('GET', `/api/v1/windows/${windowId}`);
-    return res.body?.state === 'COMPLETED' || res.body?.state === 'CANCELLED' ? true : undefined;
+    const desc = await client.workflow.getHandle(`${stack.env.MAINT_INSTANCE}/window/${windowId}`).describe();
+    return desc.status.name === 'COMPLETED' ? true : undefined;
   }, 120_000);
 }
 
@@ -123,6 +133,47 @@ const scenarios: Scenario[] = [
       const id = await create(s, { machines: [sim(9)], drainWithin: '1h' });
       await machinePhase(s, id, 'sim-09', 'draining');
       await s.api('POST', `/api/v1/windows/${id}/cancel`);
+      return id;
+    },
+  },
+  {
+    // The cancel reaches the window in its first moments, before its machine's workflow has started.
+    name: 'cancel-at-once',
+    async run(s) {
+      const id = await create(s, { machines: [sim(20)], drainWithin: '1h' });
+      const res = await s.api('POST', `/api/v1/windows/${id}/cancel`);
+      if (res.status !== 200) throw new Error(`cancel failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return id;
+    },
+  },
+  {
+    // A cancel in the window's first workflow task (update-with-start), before any of its machines has started: the
+    // window is started as the schedule would, under an ID the schedule does not use.
+    name: 'cancel-before-start',
+    async run(s) {
+      const id = 'w-900';
+      const client = await recorderClient();
+      const startMs = Date.now() + 3_600_000;
+      const input: WindowInput = {
+        spec: {
+          id,
+          machines: [sim(21)],
+          unavailability: { startMs },
+          deadlineMs: startMs,
+          policy: { ...DEFAULT_POLICY },
+          createdAtMs: Date.now(),
+          createdBy: 'operator',
+        },
+        settings: { instance: String(s.env.MAINT_INSTANCE), checkIntervalMs: 1_000 },
+      };
+      await client.workflow.executeUpdateWithStart(cancelWindow, {
+        startWorkflowOperation: new WithStartWorkflowOperation(windowWorkflow, {
+          workflowId: `${s.env.MAINT_INSTANCE}/window/${id}`,
+          taskQueue: String(s.env.MAINT_TASK_QUEUE),
+          args: [input],
+          workflowIdConflictPolicy: 'FAIL',
+        }),
+      });
       return id;
     },
   },
@@ -279,9 +330,9 @@ async function main(): Promise<void> {
     ? undefined
     : await startDevServer({ port: await freePort(), namespace: 'default', dbFile: path.join(dir, 'temporal.db') });
   if (server) process.env.TEMPORAL_ADDRESS = server.address;
-  const stack = await Stack.start({ machines: 19, checkInterval: '1s', taskGrace: '500ms' });
+  const stack = await Stack.start({ machines: 21, checkInterval: '1s', taskGrace: '500ms' });
   const only = process.env.RECORD_ONLY?.split(',').map((n) => n.trim());
-  const client = await connectClient(process.env.TEMPORAL_ADDRESS!, 'default');
+  const client = await recorderClient();
   try {
     const windows = new Map<string, string>();
     for (const scenario of scenarios.filter((sc) => !only || only.includes(sc.name))) {

@@ -120,3 +120,11 @@ export const WINDOW_ARMS_KILLS = 'window-arms-kills';
  * "recorded" and the forward could land after the machine had completed (a chaos run found it: docs/reliability.md).
  */
 export const LATE_ANSWERS_CONFIRMED = 'late-answers-confirmed';
+
+/**
+ * A window's operator commands (extend, cancel, down, up, a maxParallel slot) reach a machine once the window has
+ * started its run, in order, as the schedule's commands do: a cancel in the window's first moments signalled machines
+ * not started yet, and the request failed (a 500); a machine waiting for its previous maintenance to end would have
+ * been sent the command to that previous run.
+ */
+export const WINDOW_COMMANDS_AFTER_START = 'window-commands-after-start';

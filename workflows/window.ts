@@ -24,7 +24,7 @@ import { formatDurationShort, isRepresentableInstant } from '../src/domain/time'
 import { DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
 import { drainCall } from './activity-options';
 import { machineWorkflow } from './machine';
-import { WINDOW_ARMS_KILLS } from './patches';
+import { WINDOW_ARMS_KILLS, WINDOW_COMMANDS_AFTER_START } from './patches';
 import { memoPublisher } from './publish-memo';
 import { coalesced, machineWorkflowSummary, windowDeadlineKillSummary, windowDetails } from './summaries';
 import {
@@ -149,8 +149,43 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
     armed = undefined;
   };
 
-  const tell = (entries: MachineEntry[], cmd: MachineCommand) =>
-    Promise.all(entries.map((e) => getExternalWorkflowHandle(ids.machine(e.id)).signal(machineCommand, cmd)));
+  // Commands from the schedule (Mesos endpoints) reach a machine once its workflow has started, each machine's in the
+  // order they were given (a down then an up must not arrive as an up then a down). One forwarding loop at a time.
+  const started = new Set<string>();
+  let queued: { machineKey: string; command: MachineCommand }[] = [];
+  let forwarding = false;
+  const forward = async (): Promise<void> => {
+    if (forwarding) return; // the running loop takes what was just queued
+    forwarding = true;
+    try {
+      for (;;) {
+        const ready = queued.filter((c) => started.has(c.machineKey));
+        if (ready.length === 0) return;
+        queued = queued.filter((c) => !started.has(c.machineKey));
+        const byMachine = new Map<string, MachineCommand[]>();
+        for (const c of ready) byMachine.set(c.machineKey, [...(byMachine.get(c.machineKey) ?? []), c.command]);
+        await Promise.all(
+          [...byMachine].map(async ([key, commands]) => {
+            const handle = getExternalWorkflowHandle(ids.machine(machines.get(key)!.id));
+            for (const command of commands) await handle.signal(machineCommand, command).catch(() => undefined);
+          }),
+        );
+      }
+    } finally {
+      forwarding = false;
+    }
+  };
+  // An operator's command reaches each machine through the same queue as the schedule's (window-commands-after-start):
+  // in a window's first moments, or while a machine waits for its previous maintenance to end, its workflow ID names
+  // no run of this window yet, and a signal then failed the operator's request or reached the previous run.
+  const tell = async (entries: MachineEntry[], command: MachineCommand): Promise<void> => {
+    if (patched(WINDOW_COMMANDS_AFTER_START)) {
+      queued.push(...entries.map((e) => ({ machineKey: machineKey(e.id), command })));
+      await forward();
+      return;
+    }
+    await Promise.all(entries.map((e) => getExternalWorkflowHandle(ids.machine(e.id)).signal(machineCommand, command)));
+  };
 
   /** The machines an operator's down or up applies to; refuses the whole request if one of them does not qualify. */
   const select = (sel: MachineSelection, qualifies: (e: MachineEntry) => boolean, verb: 'down' | 'up'): MachineEntry[] => {
@@ -200,32 +235,6 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
 
   setHandler(windowView, view);
 
-  // Commands from the schedule (Mesos endpoints) reach a machine once its workflow has started, each machine's in the
-  // order they were given (a down then an up must not arrive as an up then a down). One forwarding loop at a time.
-  const started = new Set<string>();
-  let queued: { machineKey: string; command: MachineCommand }[] = [];
-  let forwarding = false;
-  const forward = async (): Promise<void> => {
-    if (forwarding) return; // the running loop takes what was just queued
-    forwarding = true;
-    try {
-      for (;;) {
-        const ready = queued.filter((c) => started.has(c.machineKey));
-        if (ready.length === 0) return;
-        queued = queued.filter((c) => !started.has(c.machineKey));
-        const byMachine = new Map<string, MachineCommand[]>();
-        for (const c of ready) byMachine.set(c.machineKey, [...(byMachine.get(c.machineKey) ?? []), c.command]);
-        await Promise.all(
-          [...byMachine].map(async ([key, commands]) => {
-            const handle = getExternalWorkflowHandle(ids.machine(machines.get(key)!.id));
-            for (const command of commands) await handle.signal(machineCommand, command).catch(() => undefined);
-          }),
-        );
-      }
-    } finally {
-      forwarding = false;
-    }
-  };
   setHandler(windowCommands, async ({ commands }) => {
     queued.push(...commands.filter((c) => machines.has(c.machineKey)));
     await forward();

@@ -29,6 +29,8 @@ test('there is a recorded history of every workflow type and every notable path'
   for (const p of ['cooperative-drain', 'escalation', 'extension', 'cancellation', 'down-up', 'notify-then-down', 'paced', 'crash-and-resume', 'mesos-schedule', 'mesos-left-out', 'scheduler-filters', 'scheduler-budget', 'scheduler-wait', 'scheduler-late-answer']) {
     expect(paths).toContain(p);
   }
+  const windowPaths = new Set(files.filter((f) => f.startsWith('windowWorkflow')).map((f) => f.split('--')[1]));
+  for (const p of ['cancellation', 'extension', 'down-up', 'paced', 'cancel-before-start']) expect(windowPaths).toContain(p);
   const agentPaths = new Set(files.filter((f) => f.startsWith('agentWorkflow')).map((f) => f.split('--')[1]));
   expect([...agentPaths].sort()).toEqual(['agent-deactivate', 'agent-drain', 'agent-gone']);
 });
@@ -47,6 +49,7 @@ test.each([
   ['machineWorkflow', 'deadline-under-load'],
   ['machineWorkflow', 'armed-kills'],
   ['windowWorkflow', 'window-arms-kills'],
+  ['windowWorkflow', 'window-commands-after-start'],
   ['windowWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'state-in-memo'],
   ['frameworksWorkflow', 'scheduler-api'],

@@ -24,6 +24,7 @@ import { ScheduleEntity } from '../../src/service/schedule-entity';
 import { Fleet, type FleetOptions } from '../../src/sim/fleet';
 import { createWorker } from '../../src/temporal/worker';
 import { WorkflowIds } from '../../src/temporal/ids';
+import { eventually } from './eventually';
 import { FleetDriver } from './fleet-driver';
 
 /** mover moves its tasks away, then accepts; decliner declines; silent never answers; waiter declines with plan WAIT. */
@@ -109,6 +110,10 @@ export class Harness {
   readonly maintenance: MaintenanceService;
   private readonly behaviours: Record<string, Behaviour>;
   private readonly taken = new Set<string>();
+  /** Webhook calls not yet answered: an answer inside one needs a workflow task, so the worker must outlive them. */
+  private webhooksInFlight = 0;
+  /** The test is done: webhooks answer 503 at once, so no delivery waits on a worker that is stopping. */
+  private stopping = false;
 
   constructor(
     readonly env: TestWorkflowEnvironment,
@@ -144,7 +149,15 @@ export class Harness {
         driver: new FleetDriver(this.fleet),
         frameworks: frameworkDirectory(this.frameworks, 0),
         drainPollMs: 10,
-        fetch: (url, init) => this.webhook(String(url), init),
+        fetch: async (url, init) => {
+          if (this.stopping) return new Response('the test is over', { status: 503 });
+          this.webhooksInFlight++;
+          try {
+            return await this.webhook(String(url), init);
+          } finally {
+            this.webhooksInFlight--;
+          }
+        },
         ...(this.options.workerWithoutSecretKey ? {} : { secretKey: this.secretKey }),
       },
       options: { workflowBundle: this.bundle },
@@ -159,7 +172,13 @@ export class Harness {
     const worker = await this.worker();
     const result = await worker.runUntil(async () => {
       for (const id of Object.keys(this.behaviours)) await this.subscribe(id, this.options.subscriptions?.[id]);
-      return fn();
+      const result = await fn();
+      // A delivery still answering (e.g. a decliner's answer to a machine the test no longer waits for) would never
+      // end once the worker stopped polling: its answer is an update its mailbox's next workflow task takes. Later
+      // deliveries (a retry) are turned away.
+      this.stopping = true;
+      await eventually(() => this.webhooksInFlight === 0, 'webhook calls in flight to end before the worker stops');
+      return result;
     });
     if (this.signatureFailures.length) {
       throw new Error(`webhook deliveries with a bad signature:\n${this.signatureFailures.join('\n')}`);

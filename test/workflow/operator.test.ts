@@ -1,8 +1,11 @@
 // Operators steering a window on the time-skipping server: extend, cancel, down now, up, and what is refused.
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import { MaintError } from '../../src/domain/errors';
 import type { MachineId } from '../../src/domain/machine';
+import { DEFAULT_POLICY } from '../../src/domain/policy';
 import type { MachinePhase } from '../../src/domain/window';
-import { scheduleView } from '../../workflows/messages';
+import { cancelWindow, scheduleView } from '../../workflows/messages';
+import { windowWorkflow, type WindowInput } from '../../workflows/window';
 import { eventually } from '../support/eventually';
 import { Harness, simMachine as sim } from '../support/harness';
 import { timeSkippingSuite } from '../support/time-skipping';
@@ -177,5 +180,76 @@ test('refusals change nothing: a machine in two windows, a deadline moved earlie
     expect(again.code).toBe('CONFLICT');
     expect((await h.windows.get(window.id)).window.deadlineMs).toBe(window.deadlineMs);
     expect((await refusal(h.windows.get('w-9'))).code).toBe('NOT_FOUND');
+  });
+});
+
+/**
+ * A window started directly (the schedule checks a machine is in one window at a time; the Mesos path can still start
+ * a window whose machine's previous run is finishing), with the test's instance and settings.
+ */
+function directWindow(h: Harness, id: string, machines: MachineId[], startMs: number): WindowInput {
+  return {
+    spec: {
+      id,
+      machines,
+      unavailability: { startMs, durationMs: HOUR },
+      deadlineMs: startMs,
+      policy: { ...DEFAULT_POLICY },
+      createdAtMs: startMs - HOUR,
+      createdBy: 'operator',
+    },
+    settings: { instance: h.ids.instance, checkIntervalMs: 60_000, armDeadlineKills: false },
+  };
+}
+
+test("a cancel in the window's first workflow task reaches its machines once they start, and the request succeeds", async () => {
+  const h = suite.harness();
+  await h.run(async () => {
+    const other = await h.open([sim(2)]); // starts the schedule, which machines report to; sim-02 stays DRAINING
+    const startMs = (await suite.env().currentTimeMs()) + HOUR;
+    // Update-with-start: the cancel is in the same activation as the window's start, before any machine has started.
+    const cancelled = await suite.env().client.workflow.executeUpdateWithStart(cancelWindow, {
+      startWorkflowOperation: new WithStartWorkflowOperation(windowWorkflow, {
+        workflowId: h.ids.window('w-at-once'),
+        taskQueue: h.taskQueue,
+        args: [directWindow(h, 'w-at-once', [sim(6), sim(12)], startMs)],
+        workflowIdConflictPolicy: 'FAIL',
+      }),
+    });
+    expect(cancelled.state).toBe('CANCELLED');
+    const result = await h.windowResult('w-at-once');
+    expect(result.state).toBe('CANCELLED');
+    expect(result.machineModes.map((m) => [m.mode, m.phase])).toEqual([
+      ['UP', 'done'],
+      ['UP', 'done'],
+    ]);
+    expect(h.fleet.stats().kills).toEqual({});
+    await h.windows.cancel(other.id);
+    await h.windowResult(other.id);
+  });
+});
+
+test("a cancel while a machine waits for its previous maintenance to end goes to this window's run, not that one", async () => {
+  const h = suite.harness();
+  await h.run(async () => {
+    const first = await h.open([sim(6)], { durationMs: HOUR });
+    await until(h, sim(6), 'draining');
+    const startMs = (await suite.env().currentTimeMs()) + 2 * HOUR;
+    const next = await suite.env().client.workflow.start(windowWorkflow, {
+      workflowId: h.ids.window('w-next'),
+      taskQueue: h.taskQueue,
+      args: [directWindow(h, 'w-next', [sim(6)], startMs)],
+    });
+    await next.executeUpdate(cancelWindow, { args: [] });
+    // The first window's run of sim-06 was not told: it still drains towards its own deadline.
+    await suite.env().sleep(5 * MINUTE);
+    const still = await h.windows.machine(sim(6));
+    expect([still?.windowId, still?.mode, still?.phase]).toEqual([first.id, 'DRAINING', 'draining']);
+    // Once that run ends, the next window starts its own, which takes the cancel and ends UP without a drain.
+    await h.windows.cancel(first.id);
+    const result = await next.result();
+    expect(result.state).toBe('CANCELLED');
+    expect(result.machineModes).toEqual([{ id: sim(6), mode: 'UP', phase: 'done' }]);
+    expect(h.fleet.stats().kills).toEqual({});
   });
 });
