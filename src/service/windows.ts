@@ -6,7 +6,7 @@ import type { Policy } from '../domain/policy';
 import type { MachineMode, MachineView, Unavailability, WindowView } from '../domain/window';
 import { WorkflowIds } from '../temporal/ids';
 import { callTemporal, queryWithin, toMaintError } from '../temporal/client';
-import { FIRST_TASK_COMPLETED, MACHINE_STATE_MEMO, stateFromMemo, windowViewFromMemo } from '../temporal/published-state';
+import { FIRST_TASK_COMPLETED, hasPublishedState, stateFromMemo, windowViewFromMemo } from '../temporal/published-state';
 import { WINDOW } from '../temporal/search-attributes';
 import { MachineState, type MachineSnapshot } from '../../workflows/machine-state';
 import {
@@ -82,7 +82,7 @@ export class WindowService {
     const query = `WorkflowType = "machineWorkflow" AND ${WINDOW.name} = "${windowId}" AND WorkflowId STARTS_WITH "${this.ids.machinePrefix}"`;
     const runs = new Map<string, ListedRun>();
     for await (const row of this.client.workflow.list({ query })) {
-      const run: ListedRun = { startMs: row.startTime.getTime(), published: MACHINE_STATE_MEMO in (row.memo ?? {}), state: stateFromMemo(row.memo) };
+      const run: ListedRun = { startMs: row.startTime.getTime(), published: hasPublishedState(row.memo), state: stateFromMemo(row.memo) };
       const seen = runs.get(row.workflowId);
       if (!seen || run.startMs > seen.startMs) runs.set(row.workflowId, run);
     }

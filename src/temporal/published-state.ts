@@ -54,6 +54,11 @@ export function publishedBudgetedFrameworks(text: string): PublishedBudgetedFram
   return capped('frameworkIds', text);
 }
 
+/** Whether a machine run has published its state yet (perhaps as too large to publish): it has run its first task. */
+export function hasPublishedState(memo: Record<string, unknown> | undefined): boolean {
+  return memo !== undefined && MACHINE_STATE_MEMO in memo;
+}
+
 /** The published state in a described workflow's memo, if it has one (runs before the memo existed have none). */
 export function stateFromMemo(memo: Record<string, unknown> | undefined): MachineSnapshot | undefined {
   const state = readPublished<'state', Omit<MachineSnapshot, 'deliveries'>>(memo, MACHINE_STATE_MEMO, 'state');

@@ -1,5 +1,6 @@
 // What machines and windows publish in their memo, and how readers take it back (src/temporal/published-state.ts).
 import {
+  hasPublishedState,
   MACHINE_STATE_MEMO,
   MEMO_MAX_CHARS,
   publishedState,
@@ -43,6 +44,10 @@ test('a state too large is not published: the reader finds none and queries the 
   expect(stateFromMemo({ [MACHINE_STATE_MEMO]: { tooLarge: true } })).toBeUndefined();
   expect(stateFromMemo(undefined)).toBeUndefined(); // a run from before the memo
   expect(stateFromMemo({})).toBeUndefined();
+  // Published all the same: the run has taken its first task, so a reader describes it rather than wait for it.
+  expect(hasPublishedState({ [MACHINE_STATE_MEMO]: { tooLarge: true } })).toBe(true);
+  expect(hasPublishedState({})).toBe(false);
+  expect(hasPublishedState(undefined)).toBe(false);
 });
 
 test('a window view round-trips, and a too large one is left to the query', () => {
