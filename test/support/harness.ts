@@ -172,13 +172,15 @@ export class Harness {
     const worker = await this.worker();
     const result = await worker.runUntil(async () => {
       for (const id of Object.keys(this.behaviours)) await this.subscribe(id, this.options.subscriptions?.[id]);
-      const result = await fn();
-      // A delivery still answering (e.g. a decliner's answer to a machine the test no longer waits for) would never
-      // end once the worker stopped polling: its answer is an update its mailbox's next workflow task takes. Later
-      // deliveries (a retry) are turned away.
-      this.stopping = true;
-      await eventually(() => this.webhooksInFlight === 0, 'webhook calls in flight to end before the worker stops');
-      return result;
+      try {
+        return await fn();
+      } finally {
+        // A delivery still answering (e.g. a decliner's answer to a machine the test no longer waits for) would never
+        // end once the worker stopped polling: its answer is an update its mailbox's next workflow task takes. Later
+        // deliveries (a retry) are turned away. Also when the test failed, so that it fails rather than hangs.
+        this.stopping = true;
+        await eventually(() => this.webhooksInFlight === 0, 'webhook calls in flight to end before the worker stops');
+      }
     });
     if (this.signatureFailures.length) {
       throw new Error(`webhook deliveries with a bad signature:\n${this.signatureFailures.join('\n')}`);
