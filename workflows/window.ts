@@ -149,8 +149,9 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
     armed = undefined;
   };
 
-  // Commands from the schedule (Mesos endpoints) reach a machine once its workflow has started, each machine's in the
-  // order they were given (a down then an up must not arrive as an up then a down). One forwarding loop at a time.
+  // Commands reach a machine once this window has started its workflow, each machine's in the order they were given
+  // (a down then an up must not arrive as an up then a down): the schedule's (Mesos endpoints) and, since
+  // window-commands-after-start, the operators'. One forwarding loop at a time.
   const started = new Set<string>();
   let queued: { machineKey: string; command: MachineCommand }[] = [];
   let forwarding = false;
@@ -175,15 +176,15 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
       forwarding = false;
     }
   };
-  // An operator's command reaches each machine through the same queue as the schedule's (window-commands-after-start):
-  // in a window's first moments, or while a machine waits for its previous maintenance to end, its workflow ID names
-  // no run of this window yet, and a signal then failed the operator's request or reached the previous run.
+  const enqueue = async (commands: { machineKey: string; command: MachineCommand }[]): Promise<void> => {
+    queued.push(...commands);
+    await forward();
+  };
+  // Before window-commands-after-start an operator's command was signalled at once: in a window's first moments, or
+  // while a machine waits for its previous maintenance to end, its workflow ID names no run of this window yet, and
+  // the signal failed the operator's request or reached the previous run.
   const tell = async (entries: MachineEntry[], command: MachineCommand): Promise<void> => {
-    if (patched(WINDOW_COMMANDS_AFTER_START)) {
-      queued.push(...entries.map((e) => ({ machineKey: machineKey(e.id), command })));
-      await forward();
-      return;
-    }
+    if (patched(WINDOW_COMMANDS_AFTER_START)) return enqueue(entries.map((e) => ({ machineKey: machineKey(e.id), command })));
     await Promise.all(entries.map((e) => getExternalWorkflowHandle(ids.machine(e.id)).signal(machineCommand, command)));
   };
 
@@ -235,10 +236,7 @@ export async function windowWorkflow({ spec: initial, settings }: WindowInput): 
 
   setHandler(windowView, view);
 
-  setHandler(windowCommands, async ({ commands }) => {
-    queued.push(...commands.filter((c) => machines.has(c.machineKey)));
-    await forward();
-  });
+  setHandler(windowCommands, ({ commands }) => enqueue(commands.filter((c) => machines.has(c.machineKey))));
 
   setHandler(machineProgress, async (p) => {
     const entry = machines.get(p.machineKey);
