@@ -9,6 +9,7 @@ import {
   patched,
   proxyActivities,
   setCurrentDetails,
+  type SignalDefinition,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -31,14 +32,19 @@ import {
   DEADLINE_UNDER_LOAD,
   DECIDE_FROM_STATE,
   FEWER_LOOKS,
+  LEAN_PUBLISHING,
   MACHINE_BASELINE,
+  MACHINE_BASELINE_2,
   ORDERED_NOTICES,
   PROMPT_HARD_DRAIN,
   QUICK_ESCALATION,
   QUIET_START,
+  RELEASE_WITH_UP,
   REPORTS_FOR_MESOS,
   SCHEDULER_API,
+  SIGNALS_TO_KNOWN_RUNS,
   STATE_IN_MEMO,
+  type AfterMachineBaseline,
   type BeforeMachineBaseline,
 } from './patches';
 import { memoPublisher } from './publish-memo';
@@ -79,17 +85,23 @@ const ARM_LEAD_MS = 60_000;
 const DEADLINE_KILL_SLACK_MS = 60_000;
 
 export async function machineWorkflow(input: MachineInput): Promise<MachineView> {
-  // A run started with the baseline takes every earlier patch's path without a marker each (patches.ts).
-  const baseline = patched(MACHINE_BASELINE);
+  // A run started with a baseline takes every earlier patch's path without a marker each (patches.ts). The newest is
+  // asked first: a run started with it records that one marker only.
+  const baseline2 = patched(MACHINE_BASELINE_2);
+  const baseline = baseline2 || patched(MACHINE_BASELINE);
   const since = (patch: BeforeMachineBaseline): boolean => baseline || patched(patch);
+  const sinceLater = (patch: AfterMachineBaseline): boolean => baseline2 || patched(patch);
   const m = input.resume
     ? MachineState.resume(input.resume as MachineSnapshot)
     : MachineState.start(input, Date.now());
   const label = machineLabel(m.machine);
   const ids = new WorkflowIds(input.instance);
-  const window = getExternalWorkflowHandle(ids.window(m.windowId));
   const schedule = getExternalWorkflowHandle(ids.schedule);
   const registry = getExternalWorkflowHandle(ids.frameworks);
+  // Its window, its parent, by its run (signals-to-known-runs). The schedule, the registry and the mailboxes continue
+  // as new, so their runs change: they are signalled by workflow ID.
+  const parent = workflowInfo().parent;
+  const window = knownRun(ids.window(m.windowId), parent?.workflowId === ids.window(m.windowId) ? parent.runId : undefined);
   let inFlight = 0;
   /** When this run last looked at the machine (a run after continue-as-new looks first). */
   let lastLookMs: number | undefined;
@@ -102,6 +114,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   let kills: StartedKills | undefined;
   /** The deadline's kills armed ahead of it (armed-kills), and what they did once their activity ended. */
   let armed: ArmedKills | undefined;
+  /** The schedule took the UP report that released the machine (release-with-up): no release of its own at the end. */
+  let released = false;
 
   /**
    * Publishes the state in the memo when it changed since the last time (one event each). A signal's
@@ -110,7 +124,9 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   const publish = memoPublisher(MACHINE_STATE_MEMO, publishedState, () => since(STATE_IN_MEMO));
   const publishState = (): void => {
     const { deliveries: _pending, ...state } = m.snapshot();
-    publish(state);
+    if (!sinceLater(LEAN_PUBLISHING)) return publish(state);
+    const { reported: _told, ...read } = state; // the registry's bookkeeping: no reader shows it
+    publish(read);
   };
 
   setHandler(machineView, () => m.view(Date.now()));
@@ -206,8 +222,21 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       reportedAnswers = JSON.stringify(m.answers);
       if (m.mode !== reportedMode) {
         reportedMode = m.mode;
-        const change = { windowId: m.windowId, machineKey: m.key, mode: m.mode, machine: m.machine, unavailability: m.unavailability };
-        sent.push(schedule.signal(machineModeChanged, change));
+        // UP is the run's last report: it frees the machine for its next window as well (release-with-up).
+        const releases = m.mode === 'UP' && sinceLater(RELEASE_WITH_UP);
+        const change = {
+          windowId: m.windowId,
+          machineKey: m.key,
+          mode: m.mode,
+          machine: m.machine,
+          unavailability: m.unavailability,
+          ...(releases ? { released: true } : {}),
+        };
+        sent.push(
+          schedule.signal(machineModeChanged, change).then(() => {
+            if (releases) released = true;
+          }),
+        );
       }
     }
     // Window and schedule only mirror progress; a machine goes on even if their workflows were terminated by hand.
@@ -259,12 +288,28 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   }
 
   publishState();
-  // Let the last rescinds reach the frameworks, then free the machine for its next window.
+  // Let the last rescinds reach the frameworks' mailboxes: the machine's next run, which starts once this one has
+  // closed, sends its offers after them. Then free the machine for its next window, unless its UP report did.
   await condition(() => inFlight === 0, FINAL_DELIVERY_WAIT_MS, { summary: lastNoticesSummary(label, FINAL_DELIVERY_WAIT_MS) });
-  await getExternalWorkflowHandle(ids.schedule)
-    .signal(machineReleased, { windowId: m.windowId, machineKey: m.key })
-    .catch(() => undefined);
+  if (!released) await schedule.signal(machineReleased, { windowId: m.windowId, machineKey: m.key }).catch(() => undefined);
   return m.view(Date.now());
+
+  /**
+   * A workflow this machine signals, by its run when that is known (signals-to-known-runs): the server then finds it
+   * without looking up the current run in its store, at every attempt. A run that has closed since (reset, or
+   * terminated by hand and started again) is signalled by ID after all.
+   */
+  function knownRun(workflowId: string, runId: string | undefined) {
+    const byId = getExternalWorkflowHandle(workflowId);
+    return {
+      signal<Args extends unknown[]>(def: SignalDefinition<Args>, ...args: Args): Promise<void> {
+        if (runId === undefined || !sinceLater(SIGNALS_TO_KNOWN_RUNS)) return byId.signal(def, ...args);
+        return getExternalWorkflowHandle(workflowId, runId)
+          .signal(def, ...args)
+          .catch(() => byId.signal(def, ...args));
+      },
+    };
+  }
 
   async function drainStep(): Promise<void> {
     m.wake = false; // anything arriving while we look wakes the next wait at once
@@ -330,7 +375,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   function lookCanWait(nowMs: number, lookedAtMs: number): boolean {
     if (m.budgetGranted) return true;
     const atDeadline = m.lookAtDeadline(nowMs, lookedAtMs, input.checkIntervalMs);
-    if (atDeadline === 'late') return patched(DEADLINE_UNDER_LOAD);
+    if (atDeadline === 'late') return sinceLater(DEADLINE_UNDER_LOAD);
     return atDeadline === 'recent' || (atDeadline === 'routine' && since(FEWER_LOOKS));
   }
 
@@ -400,7 +445,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   function armForDeadline(): void {
     if (armed && armed.deadlineMs === m.deadlineMs) return;
     disarm();
-    if (input.armDeadlineKills === false || !m.killsAtDeadline() || !patched(ARMED_KILLS)) return;
+    if (input.armDeadlineKills === false || !m.killsAtDeadline() || !sinceLater(ARMED_KILLS)) return;
     const entry: ArmedKills = { deadlineMs: m.deadlineMs, scope: new CancellationScope() };
     const request = { drain: hardDrainRequest(), deadlineMs: m.deadlineMs, windowWorkflowId: ids.window(m.windowId) };
     const options = {
@@ -435,7 +480,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     const now = Date.now();
     // The step was settled before the report's signals were acknowledged, and the deadline passed meanwhile (a task
     // later under load): escalate now, not after a check interval.
-    if (m.nextDrainStep(now) === 'escalate' && patched(DEADLINE_UNDER_LOAD)) return;
+    if (m.nextDrainStep(now) === 'escalate' && sinceLater(DEADLINE_UNDER_LOAD)) return;
     const untilDeadline = m.deadlineMs - now;
     // Armed a while ahead, not at the last wait: under load that wait may come only after the deadline.
     if (m.phase === 'draining' && untilDeadline > 0 && untilDeadline <= ARM_LEAD_MS) armForDeadline();

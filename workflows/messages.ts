@@ -80,6 +80,8 @@ export interface ModeChange {
   mode: MachineMode;
   machine?: MachineId;
   unavailability?: Unavailability;
+  /** UP, the run's last report: the machine is free for its next window as well (release-with-up). */
+  released?: boolean;
 }
 export const machineModeChanged = defineSignal<[ModeChange]>('machineModeChanged');
 

@@ -128,3 +128,36 @@ export const LATE_ANSWERS_CONFIRMED = 'late-answers-confirmed';
  * been sent the command to that previous run.
  */
 export const WINDOW_COMMANDS_AFTER_START = 'window-commands-after-start';
+
+/**
+ * A machine's published state leaves out `reported` (what the registry was last told: the machine's own bookkeeping,
+ * which no reader shows). Its change alone, when the registry's acknowledgement came back, was a memo upsert of its
+ * own: a history event and a visibility write, the dev server's costliest store operation (docs/performance.md).
+ */
+export const LEAN_PUBLISHING = 'lean-publishing';
+
+/**
+ * A machine's signals to its window name the window's run (its parent's), so the server finds the run without a
+ * look-up of the current one in its store at every attempt (a window never continues as new). A run that has closed
+ * (reset, or terminated by hand and started again) is signalled by its workflow ID, as before.
+ */
+export const SIGNALS_TO_KNOWN_RUNS = 'signals-to-known-runs';
+
+/**
+ * A machine's UP report to the schedule frees it for its next window too (`released` in the mode change), instead of
+ * a `machineReleased` signal of its own once the run's last notices had gone out: one signal fewer per machine into
+ * the fleet's one schedule, and one workflow task fewer at the machine's end. The release no longer waits for those
+ * notices; nothing needed it to: a machine's next run starts only once this run has closed (workflows/window.ts).
+ */
+export const RELEASE_WITH_UP = 'release-with-up';
+
+/**
+ * Stands for `machine-baseline-2026-11` and the machine patches after it, as that one did for the ones before: a run
+ * started with it records this one marker (`sinceLater` in workflows/machine.ts). Runs started before it take each
+ * patch as they did.
+ */
+export const MACHINE_BASELINE_2 = 'machine-baseline-2026-11-27';
+
+/** The patches the second machine baseline stands for, and only these (BEFORE_MACHINE_BASELINE's rule). */
+export const AFTER_MACHINE_BASELINE = [DEADLINE_UNDER_LOAD, ARMED_KILLS, LEAN_PUBLISHING, SIGNALS_TO_KNOWN_RUNS, RELEASE_WITH_UP] as const;
+export type AfterMachineBaseline = (typeof AFTER_MACHINE_BASELINE)[number];

@@ -45,6 +45,7 @@ import {
   windowCommands,
   type MachineCommand,
   type MaintenanceRequest,
+  type ModeChange,
   type NewWindow,
   type PostedSchedule,
   type ScheduledWindow,
@@ -352,8 +353,7 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
 
   // ---- what machines report --------------------------------------------------------------------------------------
 
-  setHandler(machineModeChanged, ({ windowId, machineKey: key, mode, machine, unavailability }) => {
-    refreshDetails();
+  const modeChanged = ({ windowId, machineKey: key, mode, machine, unavailability }: ModeChange): void => {
     const entry = entries.get(key);
     if (entry?.windowId === windowId) {
       if (mode === 'DOWN') entry.mode = 'DOWN';
@@ -368,10 +368,9 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
       slots.push({ machines: [machine], unavailability });
       seen.delete(key);
     }
-  });
+  };
 
-  setHandler(machineReleased, ({ windowId, machineKey: key }) => {
-    refreshDetails();
+  const release = (windowId: string, key: string): void => {
     if (reservedBy.get(key) === windowId) reservedBy.delete(key);
     if (leftOut.get(key) === windowId) leftOut.delete(key);
     const entry = entries.get(key);
@@ -380,6 +379,16 @@ export async function scheduleWorkflow(input: ScheduleInput): Promise<void> {
     if (!w) return;
     w.reserved = w.reserved.filter((k) => k !== key);
     if (w.reserved.length === 0) windows.delete(windowId);
+  };
+
+  setHandler(machineModeChanged, (change) => {
+    refreshDetails();
+    modeChanged(change);
+    if (change.released) release(change.windowId, change.machineKey); // the machine's last report (release-with-up)
+  });
+  setHandler(machineReleased, ({ windowId, machineKey: key }) => {
+    refreshDetails();
+    release(windowId, key);
   });
 
   // ---- the outbox ------------------------------------------------------------------------------------------------

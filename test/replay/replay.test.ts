@@ -35,6 +35,19 @@ test('there is a recorded history of every workflow type and every notable path'
   expect([...agentPaths].sort()).toEqual(['agent-deactivate', 'agent-drain', 'agent-gone']);
 });
 
+test('a schedule history holds both ways a machine is released: its own signal, and its UP report (release-with-up)', () => {
+  const signals = files
+    .filter((f) => f.startsWith('scheduleWorkflow--'))
+    .flatMap((f) => JSON.parse(readFileSync(path.join(DIR, f), 'utf8')).events ?? [])
+    .flatMap((e: any) => {
+      const a = e.workflowExecutionSignaledEventAttributes;
+      const data = a?.input?.payloads?.[0]?.data;
+      return data ? [{ name: a.signalName as string, body: JSON.parse(Buffer.from(data, 'base64').toString('utf8')) }] : [];
+    });
+  expect(signals.some((s) => s.name === 'machineReleased')).toBe(true);
+  expect(signals.some((s) => s.name === 'machineModeChanged' && s.body.mode === 'UP' && s.body.released === true)).toBe(true);
+});
+
 test.each([
   ['machineWorkflow', 'reports-for-mesos'],
   ['machineWorkflow', 'scheduler-api'],
@@ -46,6 +59,7 @@ test.each([
   ['machineWorkflow', 'quiet-start'],
   ['machineWorkflow', 'prompt-hard-drain'],
   ['machineWorkflow', 'machine-baseline-2026-11'],
+  ['machineWorkflow', 'machine-baseline-2026-11-27'],
   ['machineWorkflow', 'deadline-under-load'],
   ['machineWorkflow', 'armed-kills'],
   ['windowWorkflow', 'window-arms-kills'],

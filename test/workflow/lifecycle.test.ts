@@ -1,6 +1,8 @@
 // The maintenance lifecycle on the time-skipping server: hours of deadlines and windows run in seconds.
+import { eventually } from '../support/eventually';
 import { simMachine as sim } from '../support/harness';
 import { timeSkippingSuite } from '../support/time-skipping';
+import { scheduleView } from '../../workflows/messages';
 
 const HOUR = 3_600_000;
 const suite = timeSkippingSuite();
@@ -103,7 +105,7 @@ test('a new machine run records one patch marker, the baseline standing for ever
         const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
         return data ? [JSON.parse(Buffer.from(data).toString('utf8')).id as string] : [];
       });
-      expect(patches).toEqual(['machine-baseline-2026-11']);
+      expect(patches).toEqual(['machine-baseline-2026-11-27']);
       // And so one TemporalChangeVersion upsert, not one per patch.
       const versionUpserts = history.events!.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion);
       expect(versionUpserts).toHaveLength(1);
@@ -111,5 +113,94 @@ test('a new machine run records one patch marker, the baseline standing for ever
     const [early, drained] = (await h.windows.get(window.id)).machines;
     expect(early.killed).toEqual([]);
     expect(drained.killed.map((t) => t.frameworkId).sort()).toEqual(['decliner', 'silent']);
+  });
+});
+
+test('a machine signals its window by the window\'s run, and publishes no bookkeeping of its own', async () => {
+  const h = harness();
+  await h.run(async () => {
+    const window = await h.open([sim(6)], { durationMs: HOUR }); // hard-drained at its deadline: every report
+    await h.windowResult(window.id);
+    const client = suite.env().client;
+    const windowRun = (await client.workflow.getHandle(h.ids.window(window.id)).describe()).runId;
+    const machine = client.workflow.getHandle(h.ids.machine(sim(6)));
+    await machine.result(); // its last signals' acknowledgements may come after its window has heard it is done
+    const history = await machine.fetchHistory();
+    const signalled = history.events!.flatMap((e) => {
+      const a = e.signalExternalWorkflowExecutionInitiatedEventAttributes;
+      return a ? [{ name: a.signalName!, workflowId: a.workflowExecution!.workflowId!, runId: a.workflowExecution!.runId ?? '' }] : [];
+    });
+    const to = (name: string) => signalled.filter((s) => s.name === name);
+    expect(to('machineProgress').length).toBeGreaterThan(0);
+    for (const s of to('machineProgress')) expect(s).toEqual({ name: 'machineProgress', workflowId: h.ids.window(window.id), runId: windowRun });
+    // The schedule, the registry and the mailboxes continue as new: signalled by workflow ID.
+    const others = [...to('machineModeChanged'), ...to('machineUnavailability'), ...to('frameworkNotices')];
+    expect(others.length).toBeGreaterThan(0);
+    for (const s of others) expect(s.runId).toBe('');
+
+    // Every memo upsert publishes something a reader shows: what the registry was last told is not published.
+    const states = history.events!.flatMap((e) => {
+      const field = e.workflowPropertiesModifiedEventAttributes?.upsertedMemo?.fields?.machineState;
+      return field?.data ? [JSON.parse(Buffer.from(field.data).toString('utf8')).state as Record<string, unknown>] : [];
+    });
+    expect(states.length).toBeGreaterThan(2);
+    for (const state of states) expect(state).not.toHaveProperty('reported');
+  });
+});
+
+test('a machine whose window run has closed signals whatever runs under the window\'s ID', async () => {
+  const h = harness();
+  await h.run(async () => {
+    const client = suite.env().client;
+    const window = await h.open([sim(6)], { durationMs: HOUR });
+    const machine = client.workflow.getHandle(h.ids.machine(sim(6)));
+    // The window has started its machine, which has looked (its first workflow task is done) before the window goes.
+    await eventually(async () => (await machine.describe().catch(() => undefined))?.memo?.machineState !== undefined, 'the machine published its state');
+    const first = client.workflow.getHandle(h.ids.window(window.id));
+    await first.terminate('test: the window run is replaced');
+    // Any run under the window's ID stands for a reset window's new run here: it records the signals it gets.
+    const second = await client.workflow.start('scheduleWorkflow', {
+      workflowId: h.ids.window(window.id),
+      taskQueue: h.taskQueue,
+      args: [{ settings: h.schedule.settings }],
+    });
+    await machine.result();
+    const failed = (await machine.fetchHistory()).events!.filter((e) => e.signalExternalWorkflowExecutionFailedEventAttributes);
+    expect(failed.length).toBeGreaterThan(0); // to the first run, closed
+    const heard = (await second.fetchHistory()).events!.flatMap((e) => {
+      const a = e.workflowExecutionSignaledEventAttributes;
+      const data = a?.input?.payloads?.[0]?.data;
+      if (a?.signalName !== 'machineProgress' || !data) return [];
+      return [(JSON.parse(Buffer.from(data).toString('utf8')) as { mode: string }).mode];
+    });
+    expect(heard[0]).toBe('DRAINING'); // its phases while DRAINING (the hard drain), then down and up
+    expect(heard.slice(-2)).toEqual(['DOWN', 'UP']);
+    await second.terminate('test: done');
+  });
+});
+
+test('a machine\'s UP report frees it for its next window: no release signal of its own', async () => {
+  const h = harness();
+  await h.run(async () => {
+    const client = suite.env().client;
+    const window = await h.open([sim(1), sim(6)], { durationMs: HOUR }); // drained early; hard-drained
+    const schedule = client.workflow.getHandle(h.ids.schedule);
+    expect((await schedule.query(scheduleView)).windows.map((w) => w.reserved.length)).toEqual([2]);
+    await h.windowResult(window.id);
+    for (const m of [sim(1), sim(6)]) {
+      const machine = client.workflow.getHandle(h.ids.machine(m));
+      await machine.result();
+      const sent = (await machine.fetchHistory()).events!.flatMap((e) => {
+        const a = e.signalExternalWorkflowExecutionInitiatedEventAttributes;
+        if (a?.workflowExecution?.workflowId !== h.ids.schedule) return [];
+        const body = JSON.parse(Buffer.from(a.input!.payloads![0].data!).toString('utf8')) as { mode?: string; released?: boolean };
+        return [`${a.signalName} ${body.mode}${body.released ? ' released' : ''}`];
+      });
+      expect(sent).toEqual(['machineModeChanged DOWN', 'machineModeChanged UP released']);
+    }
+    // Both released: the window holds no machine in the schedule any more, and a new window may take them.
+    expect((await schedule.query(scheduleView)).windows).toEqual([]);
+    const again = await h.open([sim(1), sim(6)], { durationMs: HOUR });
+    expect(again.machines.map((m) => m.hostname)).toEqual(['sim-01', 'sim-06']);
   });
 });
