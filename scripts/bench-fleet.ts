@@ -10,6 +10,7 @@
 // timers. Both runs keep the same number of machines in flight; the reference runs first, on the empty server.
 // maint's windows drain within 5 s, are down for 5 s, machines are looked at every second and tasks die within a
 // second. Prints a table, PASS/MISS per target, then as its last line one JSON object with the figures.
+// BENCH_SERVER_PROFILE=<dir>: also a CPU profile of the dev server over maint's side (Linux perf; bench-server-profile.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { temporal } from '@temporalio/proto';
 import type { Client } from '@temporalio/client';
@@ -36,6 +37,8 @@ import {
   type Target,
 } from './bench-measure-support';
 import { BenchStack, cpuSeconds, machineLoad, peakRssMb, timedGet } from './bench-stack-support';
+import { serverProfileTable, startServerProfile } from './bench-server-profile';
+import { temporalCliPath } from '../src/temporal/binaries';
 import path from 'node:path';
 
 const argv = process.argv.slice(2);
@@ -102,6 +105,8 @@ async function run(stack: BenchStack): Promise<void> {
   // 2. maint: windows of 50, OPEN_WINDOWS at a time, each waited for until COMPLETED; status read every second.
   const maintServerMetrics = await serverMetrics(stack);
   const cpu = cpuSnapshot(stack, ['worker', 'api', 'sim', 'temporal']);
+  const profileDir = process.env.BENCH_SERVER_PROFILE;
+  const serverProfile = profileDir ? startServerProfile(stack.server.process.pid!, temporalCliPath(), profileDir) : undefined;
   const open = new Set<string>();
   const status = startStatusSampler(stack.apiUrl, open);
   const watchdog = startStuckDrainWatchdog(stack.simUrl);
@@ -132,6 +137,7 @@ async function run(stack: BenchStack): Promise<void> {
   const statusTimes = await status.stop();
   const unstuck = await watchdog.stop();
   const cpuUsed = cpuSince(stack, cpu);
+  const serverProfiled = await serverProfile?.stop();
   const afterServerMetrics = await serverMetrics(stack);
   console.log(`maint: ${MACHINES} machines in ${round(wallSeconds)} s`);
   const serverWork = serverWorkOf(maintServerMetrics, afterServerMetrics);
@@ -306,6 +312,7 @@ async function run(stack: BenchStack): Promise<void> {
     console.log(serverWorkTable(serverWork[kind], refServerWork[kind], MACHINES));
     console.log('');
   }
+  if (serverProfiled) console.log(`${serverProfileTable(serverProfiled)}\n`);
   const attempts = [...serverWork.tasksDone]
     .filter(([, done]) => done > 0)
     .sort((a, b) => b[1] - a[1])
