@@ -301,12 +301,11 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
    */
   function knownRun(workflowId: string, runId: string | undefined) {
     const byId = getExternalWorkflowHandle(workflowId);
+    const byRun = runId === undefined ? undefined : getExternalWorkflowHandle(workflowId, runId);
     return {
       signal<Args extends unknown[]>(def: SignalDefinition<Args>, ...args: Args): Promise<void> {
-        if (runId === undefined || !sinceLater(SIGNALS_TO_KNOWN_RUNS)) return byId.signal(def, ...args);
-        return getExternalWorkflowHandle(workflowId, runId)
-          .signal(def, ...args)
-          .catch(() => byId.signal(def, ...args));
+        if (!byRun || !sinceLater(SIGNALS_TO_KNOWN_RUNS)) return byId.signal(def, ...args);
+        return byRun.signal(def, ...args).catch(() => byId.signal(def, ...args));
       },
     };
   }

@@ -1,4 +1,5 @@
 // The maintenance lifecycle on the time-skipping server: hours of deadlines and windows run in seconds.
+import type { temporal } from '@temporalio/proto';
 import { eventually } from '../support/eventually';
 import { simMachine as sim } from '../support/harness';
 import { timeSkippingSuite } from '../support/time-skipping';
@@ -9,6 +10,20 @@ const suite = timeSkippingSuite();
 const harness = suite.harness;
 
 const whatHappened = (history: { what: string }[]) => history.map((e) => e.what);
+
+/** A payload's JSON (the SDK's default converter). */
+const json = <T>(data: Uint8Array): T => JSON.parse(Buffer.from(data).toString('utf8')) as T;
+
+/** The signals a workflow's history sent: to which workflow and run ('' for by ID), and their first argument. */
+function sentSignals(history: temporal.api.history.v1.IHistory) {
+  return history.events!.flatMap((e) => {
+    const a = e.signalExternalWorkflowExecutionInitiatedEventAttributes;
+    const data = a?.input?.payloads?.[0]?.data;
+    if (!a) return [];
+    const body = data ? json<{ mode?: string; released?: boolean }>(data) : {};
+    return [{ name: a.signalName!, workflowId: a.workflowExecution!.workflowId!, runId: a.workflowExecution!.runId ?? '', body }];
+  });
+}
 
 test('cooperative frameworks: a drained machine goes DOWN early, then UP when its window ends', async () => {
   const h = harness();
@@ -103,7 +118,7 @@ test('a new machine run records one patch marker, the baseline standing for ever
         const marker = e.markerRecordedEventAttributes;
         if (marker?.markerName !== 'core_patch') return [];
         const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
-        return data ? [JSON.parse(Buffer.from(data).toString('utf8')).id as string] : [];
+        return data ? [json<{ id: string }>(data).id] : [];
       });
       expect(patches).toEqual(['machine-baseline-2026-11-27']);
       // And so one TemporalChangeVersion upsert, not one per patch.
@@ -126,13 +141,10 @@ test('a machine signals its window by the window\'s run, and publishes no bookke
     const machine = client.workflow.getHandle(h.ids.machine(sim(6)));
     await machine.result(); // its last signals' acknowledgements may come after its window has heard it is done
     const history = await machine.fetchHistory();
-    const signalled = history.events!.flatMap((e) => {
-      const a = e.signalExternalWorkflowExecutionInitiatedEventAttributes;
-      return a ? [{ name: a.signalName!, workflowId: a.workflowExecution!.workflowId!, runId: a.workflowExecution!.runId ?? '' }] : [];
-    });
+    const signalled = sentSignals(history);
     const to = (name: string) => signalled.filter((s) => s.name === name);
     expect(to('machineProgress').length).toBeGreaterThan(0);
-    for (const s of to('machineProgress')) expect(s).toEqual({ name: 'machineProgress', workflowId: h.ids.window(window.id), runId: windowRun });
+    for (const s of to('machineProgress')) expect({ workflowId: s.workflowId, runId: s.runId }).toEqual({ workflowId: h.ids.window(window.id), runId: windowRun });
     // The schedule, the registry and the mailboxes continue as new: signalled by workflow ID.
     const others = [...to('machineModeChanged'), ...to('machineUnavailability'), ...to('frameworkNotices')];
     expect(others.length).toBeGreaterThan(0);
@@ -141,7 +153,7 @@ test('a machine signals its window by the window\'s run, and publishes no bookke
     // Every memo upsert publishes something a reader shows: what the registry was last told is not published.
     const states = history.events!.flatMap((e) => {
       const field = e.workflowPropertiesModifiedEventAttributes?.upsertedMemo?.fields?.machineState;
-      return field?.data ? [JSON.parse(Buffer.from(field.data).toString('utf8')).state as Record<string, unknown>] : [];
+      return field?.data ? [json<{ state: Record<string, unknown> }>(field.data).state] : [];
     });
     expect(states.length).toBeGreaterThan(2);
     for (const state of states) expect(state).not.toHaveProperty('reported');
@@ -171,7 +183,7 @@ test('a machine whose window run has closed signals whatever runs under the wind
       const a = e.workflowExecutionSignaledEventAttributes;
       const data = a?.input?.payloads?.[0]?.data;
       if (a?.signalName !== 'machineProgress' || !data) return [];
-      return [(JSON.parse(Buffer.from(data).toString('utf8')) as { mode: string }).mode];
+      return [json<{ mode: string }>(data).mode];
     });
     expect(heard[0]).toBe('DRAINING'); // its phases while DRAINING (the hard drain), then down and up
     expect(heard.slice(-2)).toEqual(['DOWN', 'UP']);
@@ -190,12 +202,9 @@ test('a machine\'s UP report frees it for its next window: no release signal of 
     for (const m of [sim(1), sim(6)]) {
       const machine = client.workflow.getHandle(h.ids.machine(m));
       await machine.result();
-      const sent = (await machine.fetchHistory()).events!.flatMap((e) => {
-        const a = e.signalExternalWorkflowExecutionInitiatedEventAttributes;
-        if (a?.workflowExecution?.workflowId !== h.ids.schedule) return [];
-        const body = JSON.parse(Buffer.from(a.input!.payloads![0].data!).toString('utf8')) as { mode?: string; released?: boolean };
-        return [`${a.signalName} ${body.mode}${body.released ? ' released' : ''}`];
-      });
+      const sent = sentSignals(await machine.fetchHistory())
+        .filter((s) => s.workflowId === h.ids.schedule)
+        .map((s) => `${s.name} ${s.body.mode}${s.body.released ? ' released' : ''}`);
       expect(sent).toEqual(['machineModeChanged DOWN', 'machineModeChanged UP released']);
     }
     // Both released: the window holds no machine in the schedule any more, and a new window may take them.
