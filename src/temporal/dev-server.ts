@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
 import { temporalCliPath } from './binaries';
+import { devServerDynamicConfigArgs } from './server-settings';
 
 export interface DevServerOptions {
   port: number;
@@ -51,8 +52,7 @@ export function devServerArgs(o: DevServerOptions): string[] {
   for (const key of ALL_SEARCH_ATTRIBUTES) {
     args.push('--search-attribute', `${key.name}=${SEARCH_ATTRIBUTE_TYPES[key.type]}`);
   }
-  // Updates and fast task dispatch are what maint relies on; both are defaults in recent servers, stated for clarity.
-  args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
+  args.push(...devServerDynamicConfigArgs());
   return args;
 }
 

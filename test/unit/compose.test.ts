@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { Env, loadConfig, missingEnv, PRODUCTION_ENV } from '../../src/config';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { SERVER_DYNAMIC_CONFIG } from '../../src/temporal/server-settings';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -40,6 +41,7 @@ interface Service {
   container_name?: string;
   secrets?: string[];
   entrypoint?: string[];
+  volumes?: string[];
 }
 
 const raw = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
@@ -215,6 +217,27 @@ describe('the services', () => {
     const namespaces = [...script.matchAll(/--namespace (\S+)/g)].map(([, ns]) => ns);
     expect(namespaces.length).toBeGreaterThan(0);
     expect(new Set(namespaces)).toEqual(new Set([namespace]));
+  });
+});
+
+describe("the Temporal server's settings", () => {
+  test("its dynamic config file is mounted where DYNAMIC_CONFIG_FILE_PATH points, and holds maint's server settings", () => {
+    const temporal = services.temporal;
+    // The image's config template reads the path relative to its working directory, /etc/temporal.
+    const inContainer = path.posix.resolve('/etc/temporal', envOf('temporal').DYNAMIC_CONFIG_FILE_PATH);
+    const mounts = (temporal.volumes ?? []).map((v) => v.split(':'));
+    const mount = mounts.find(([, container]) => container === inContainer);
+    expect(mount).toBeDefined();
+    expect(mount![2]).toBe('ro');
+    const file = parse(readFileSync(path.join(ROOT, mount![0]), 'utf8')) as Record<string, { value: unknown; constraints?: unknown }[]>;
+    const settings = Object.fromEntries(
+      Object.entries(file).map(([key, entries]) => {
+        expect(entries).toHaveLength(1); // one value for every namespace and task queue: no constraints
+        expect(entries[0].constraints).toBeUndefined();
+        return [key, entries[0].value];
+      }),
+    );
+    expect(settings).toEqual(SERVER_DYNAMIC_CONFIG);
   });
 });
 
