@@ -72,10 +72,15 @@ function bytes(n: number): string {
   return n % (1024 * 1024) === 0 ? `${n / 1024 / 1024} MiB` : `${n} bytes`;
 }
 
+/** How long a caller refused with 503 should wait before calling again. */
+const RETRY_AFTER_SECONDS = 1;
+
 export function jsonErrors(log: { error(obj: object, msg: string): void }): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const { status, body } = errorBody(err);
     if (status >= 500) log.error({ err: loggableError(err), method: req.method, path: req.path }, 'request failed');
+    // Busy or unreachable Temporal: the call may be made again, after a moment (the scheduler client honours it).
+    if (status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     res.status(status).json(body);
   };
 }

@@ -25,6 +25,19 @@ export interface SchedulerClientOptions {
   fetchImpl?: typeof fetch;
   /** Per call (not the stream); default 10 s. */
   timeoutMs?: number;
+  /**
+   * Answers, placement advice and pulls are safe to repeat: one that maint refuses as busy (503, 429) or that fails on
+   * the way (network, timeout) is tried again after a backoff (doubling from `initialMs` up to `maxMs`, jittered; a
+   * Retry-After header is honoured), `attempts` times in all. Subscribe and teardown are tried once. Default: 5
+   * attempts, 250 ms, 4 s; `{ attempts: 1 }` turns it off.
+   */
+  retry?: RetryOptions;
+}
+
+export interface RetryOptions {
+  attempts?: number;
+  initialMs?: number;
+  maxMs?: number;
 }
 
 export interface SubscribeOptions {
@@ -63,6 +76,8 @@ export class SchedulerApiError extends Error {
     readonly status: number,
     readonly body: string,
     what = 'the call',
+    /** The Retry-After header maint sent with it (seconds), if any. */
+    readonly retryAfter?: string | null,
   ) {
     super(`maint answered ${what} with ${status}: ${body}`);
     this.name = 'SchedulerApiError';
@@ -75,6 +90,7 @@ export class SchedulerClient {
   private readonly base: string;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
+  private readonly retry: Required<RetryOptions>;
   private readonly credentials: SchedulerClientOptions['credentials'];
   private readonly authorization: Record<string, string>;
 
@@ -83,6 +99,7 @@ export class SchedulerClient {
     this.base = `${options.maintUrl.replace(/\/+$/, '')}/api/v1/scheduler`;
     this.fetchImpl = options.fetchImpl ?? fetch;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.retry = { attempts: 5, initialMs: 250, maxMs: 4_000, ...options.retry };
     this.credentials = options.credentials;
     const { credentials } = options;
     this.authorization = credentials
@@ -122,7 +139,7 @@ export class SchedulerClient {
 
   /** The framework gives these resources back (it has moved, or will not mind losing, what runs there). */
   async acceptInverseOffers(inverseOfferIds: string[], options: AnswerOptions = {}): Promise<void> {
-    await this.call({
+    await this.repeatableCall({
       type: 'ACCEPT_INVERSE_OFFERS',
       framework_id: { value: this.frameworkId },
       accept_inverse_offers: answerBody(inverseOfferIds, options),
@@ -131,7 +148,7 @@ export class SchedulerClient {
 
   /** The framework will not give these resources back before the deadline. */
   async declineInverseOffers(inverseOfferIds: string[], options: AnswerOptions = {}): Promise<void> {
-    await this.call({
+    await this.repeatableCall({
       type: 'DECLINE_INVERSE_OFFERS',
       framework_id: { value: this.frameworkId },
       decline_inverse_offers: answerBody(inverseOfferIds, options),
@@ -147,7 +164,7 @@ export class SchedulerClient {
     const url = new URL(this.eventsUrl());
     if (after !== undefined) url.searchParams.set('after', String(after));
     if (options.limit !== undefined) url.searchParams.set('limit', String(options.limit));
-    const text = await this.request(url, { method: 'GET', headers: { accept: 'application/json' } }, 'GET events');
+    const text = await this.repeatable(() => this.request(url, { method: 'GET', headers: { accept: 'application/json' } }, 'GET events'));
     return parseJson(text) as EventsPageJson;
   }
 
@@ -176,10 +193,8 @@ export class SchedulerClient {
       })),
       runtime_seconds: runtimeSeconds,
     };
-    const text = await this.request(
-      `${this.base}/placement`,
-      { method: 'POST', headers: jsonHeaders(), body: stringifyJson(request) },
-      'placement',
+    const text = await this.repeatable(() =>
+      this.request(`${this.base}/placement`, { method: 'POST', headers: jsonHeaders(), body: stringifyJson(request) }, 'placement'),
     );
     return parseJson(text) as PlacementJson;
   }
@@ -193,6 +208,25 @@ export class SchedulerClient {
     return this.request(this.base, { method: 'POST', headers: jsonHeaders(), body: stringifyJson(call) }, call.type);
   }
 
+  /** A call maint may apply twice with the same effect (an answer names its offers): tried again when busy. */
+  private repeatableCall(call: SchedulerCall): Promise<string> {
+    return this.repeatable(() => this.call(call));
+  }
+
+  /** `attempt` until it succeeds, fails for a reason other than busy or unreachable, or runs out of attempts. */
+  private async repeatable(attempt: () => Promise<string>): Promise<string> {
+    const { attempts, initialMs, maxMs } = this.retry;
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        const wait = n < attempts ? retryDelayMs(err, n, initialMs, maxMs) : undefined;
+        if (wait === undefined) throw err;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
   private async request(
     url: string | URL,
     init: { method: string; headers: Record<string, string>; body?: string },
@@ -204,9 +238,28 @@ export class SchedulerClient {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     const text = await response.text();
-    if (!response.ok) throw new SchedulerApiError(response.status, text, what);
+    if (!response.ok) throw new SchedulerApiError(response.status, text, what, response.headers.get('retry-after'));
     return text;
   }
+}
+
+/** fetch's failures on the way: the network (TypeError) and the call's timeout (TimeoutError). By name: realms differ. */
+const UNREACHED = new Set(['TypeError', 'TimeoutError']);
+
+/**
+ * How long to wait before attempt n + 1, or undefined when the failure is not worth another: maint busy (503, 429) or
+ * not reached (a network error or timeout) is; any other answer is maint's last word.
+ */
+function retryDelayMs(err: unknown, n: number, initialMs: number, maxMs: number): number | undefined {
+  if (err instanceof SchedulerApiError) {
+    if (err.status !== 503 && err.status !== 429) return undefined;
+    const asked = Number(err.retryAfter);
+    if (err.retryAfter !== undefined && Number.isFinite(asked) && asked >= 0) return Math.min(asked * 1000, maxMs);
+  } else if (!UNREACHED.has(String((err as { name?: unknown } | undefined)?.name))) {
+    return undefined;
+  }
+  const ceiling = Math.min(initialMs * 2 ** (n - 1), maxMs);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
 function jsonHeaders(): Record<string, string> {

@@ -1,5 +1,5 @@
 export { SchedulerApiError, SchedulerClient } from './client';
-export type { AnswerOptions, SchedulerClientOptions, Subscribed, SubscribeOptions } from './client';
+export type { AnswerOptions, RetryOptions, SchedulerClientOptions, Subscribed, SubscribeOptions } from './client';
 export { readSchedulerEvent, SchedulerEventError } from './events';
 export { readEventStream, SseParser } from './stream';
 export type { SseMessage, StreamedEvent, StreamOptions } from './stream';

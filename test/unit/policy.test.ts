@@ -1,6 +1,8 @@
 // The window policy, the native API's request schemas, and how errors become HTTP answers that name the field.
 import { ZodError, type ZodType } from 'zod';
-import { errorBody } from '../../src/api/errors';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { errorBody, jsonErrors } from '../../src/api/errors';
 import { CreateWindowSchema, ExtendSchema } from '../../src/api/native/schemas';
 import { ErrorCode, MaintError } from '../../src/domain/errors';
 import { DEFAULT_POLICY, killGracePeriodMs } from '../../src/domain/policy';
@@ -273,6 +275,28 @@ describe('errorBody', () => {
       status,
       body: { error: code, message: 'machines[1]: something about it', field: 'machines[1]' },
     });
+  });
+
+  test('jsonErrors: a 503 says when to call again (Retry-After); other refusals do not', async () => {
+    const app = express();
+    app.get('/busy', () => {
+      throw new MaintError(ErrorCode.UNAVAILABLE, 'Temporal is busy, try again');
+    });
+    app.get('/conflict', () => {
+      throw new MaintError(ErrorCode.CONFLICT, 'window w-1 is over');
+    });
+    app.use(jsonErrors({ error: () => undefined }));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const busy = await fetch(`${base}/busy`);
+      expect([busy.status, busy.headers.get('retry-after')]).toEqual([503, '1']);
+      const conflict = await fetch(`${base}/conflict`);
+      expect([conflict.status, conflict.headers.get('retry-after')]).toEqual([409, null]);
+    } finally {
+      server.close();
+    }
   });
 
   test('a MaintError without a field has no field in the body', () => {

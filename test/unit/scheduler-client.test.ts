@@ -247,6 +247,82 @@ describe('SchedulerClient calls', () => {
   });
 });
 
+describe('SchedulerClient: busy maint', () => {
+  /** maint answering each POST from `answers` in turn (then 202), as the scheduler API does when Temporal is busy. */
+  async function busyMaint(answers: { status: number; retryAfter?: string }[]) {
+    const queue = [...answers];
+    return serve((_req, res) => {
+      const next = queue.shift();
+      if (!next) return json(res, 202);
+      res.writeHead(next.status, { 'content-type': 'application/json', ...(next.retryAfter === undefined ? {} : { 'retry-after': next.retryAfter }) });
+      res.end(stringifyJson({ error: next.status === 503 ? 'UNAVAILABLE' : 'INVALID', message: 'Temporal is busy, try again' }));
+    });
+  }
+  const clientOf = (server: Server, retry?: { attempts?: number; initialMs?: number; maxMs?: number }) =>
+    new SchedulerClient({ maintUrl: server.url, frameworkId: 'fw', ...(retry ? { retry } : {}) });
+
+  test('an answer refused as busy (503, 429) is sent again, the same call, until maint takes it', async () => {
+    const maint = await busyMaint([{ status: 503, retryAfter: '0' }, { status: 429 }, { status: 503 }]);
+    try {
+      await clientOf(maint, { initialMs: 5, maxMs: 20 }).acceptInverseOffers(['o-1', 'o-2'], { plan: 'MOVE' });
+      expect(maint.requests).toHaveLength(4);
+      expect(new Set(maint.requests.map((r) => r.body)).size).toBe(1);
+    } finally {
+      await maint.close();
+    }
+  });
+
+  test('Retry-After is honoured, capped at maxMs', async () => {
+    const maint = await busyMaint([{ status: 503, retryAfter: '1' }]);
+    try {
+      const started = Date.now();
+      await clientOf(maint, { initialMs: 1, maxMs: 300 }).declineInverseOffers(['o-1']);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      expect(Date.now() - started).toBeLessThan(900);
+      expect(maint.requests).toHaveLength(2);
+    } finally {
+      await maint.close();
+    }
+  });
+
+  test('busy every time: the last refusal is thrown after `attempts` calls', async () => {
+    const maint = await busyMaint(Array.from({ length: 10 }, () => ({ status: 503 })));
+    try {
+      const error = await clientOf(maint, { attempts: 3, initialMs: 1, maxMs: 2 }).declineInverseOffers(['o-1']).catch((err: unknown) => err);
+      expect(error).toMatchObject({ status: 503, error: 'UNAVAILABLE' });
+      expect(maint.requests).toHaveLength(3);
+    } finally {
+      await maint.close();
+    }
+  });
+
+  test("any other refusal is maint's last word, and subscribe and teardown are tried once", async () => {
+    const maint = await busyMaint([{ status: 400 }, { status: 503 }, { status: 503 }]);
+    try {
+      const client = clientOf(maint, { initialMs: 1, maxMs: 2 });
+      await expect(client.acceptInverseOffers(['o-1'])).rejects.toMatchObject({ status: 400 });
+      await expect(client.subscribe({ name: 'x' })).rejects.toMatchObject({ status: 503 });
+      await expect(client.teardown()).rejects.toMatchObject({ status: 503 });
+      expect(maint.requests).toHaveLength(3);
+    } finally {
+      await maint.close();
+    }
+  });
+
+  test('maint not reached at all: tried again, then the network error is thrown', async () => {
+    const gone = await serve(() => undefined);
+    await gone.close(); // nothing listens on its port any more
+    let calls = 0;
+    const counting: typeof fetch = (input, init) => {
+      calls++;
+      return fetch(input, init);
+    };
+    const client = new SchedulerClient({ maintUrl: gone.url, frameworkId: 'fw', fetchImpl: counting, retry: { attempts: 2, initialMs: 1, maxMs: 2 } });
+    await expect(client.declineInverseOffers(['o-1'])).rejects.toMatchObject({ name: 'TypeError', message: 'fetch failed' });
+    expect(calls).toBe(2);
+  });
+});
+
 describe('SseParser (text/event-stream)', () => {
   test('multi-line data, comments, fields without a space or a value, and every line ending', () => {
     const parser = new SseParser();
