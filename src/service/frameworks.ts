@@ -8,6 +8,7 @@ import type { FrameworkSubscription, MachineUnavailability } from '../domain/fra
 import { machineKey, type MachineId } from '../domain/machine';
 import { coveredBy } from '../domain/placement';
 import { seal } from '../lib/sealed';
+import { perKeyLimit } from '../lib/per-key-limit';
 import { batchedWhileInFlight, sharedWhileInFlight } from '../lib/shared-reads';
 import type { WorkflowIds } from '../temporal/ids';
 import { callTemporal, queryWithin, toMaintError } from '../temporal/client';
@@ -44,11 +45,30 @@ export interface EventsQuery {
   principal?: string;
 }
 
+/**
+ * Temporal takes at most 10 updates in flight per workflow (`history.maxInFlightUpdates`) and refuses the next one.
+ * A framework answering a burst of inverse offers sent more at once: under bench:fleet's load 224-580 answers per
+ * 1,000-machine run were refused (503), and clients retrying them made 2,000 refusals (docs/performance.md). So a
+ * framework's answers take at most eight places (room is left for the mailbox's other updates: a subscribe, another
+ * API process's answers), and those waiting for one go together: one update per kind of answer, whatever the burst.
+ */
+const ANSWERS_IN_FLIGHT = 8;
+
+/** Answers sent to a mailbox as one update: their offers together, and the update's outcome for each to read. */
+interface AnswerBatch {
+  offerIds: Set<string>;
+  result: Promise<{ recorded: string[]; ignored: string[] }>;
+}
+
 export class FrameworkService {
   /** Placement's reads of the registry: one at a time, the requests arriving meanwhile read together after it. */
   private readonly inMaintenance = batchedWhileInFlight((machines: MachineId[]) =>
     this.queryRegistry(unavailabilityView, [], { machines: uniqueMachines(machines) }),
   );
+  /** A framework's answers, at most ANSWERS_IN_FLIGHT updates of its mailbox at once; the others wait their turn. */
+  private readonly answersInFlight = perKeyLimit(ANSWERS_IN_FLIGHT);
+  /** Answers waiting for a place, by framework and everything but their offers: each batch is sent as one update. */
+  private readonly waitingAnswers = new Map<string, AnswerBatch>();
 
   constructor(
     private readonly client: Client,
@@ -155,8 +175,26 @@ export class FrameworkService {
    * open offers of this framework are ignored without error, as in Mesos (MESOS-7119).
    */
   async answer(frameworkId: string, call: Omit<AnswerCall, 'atMs'>): Promise<{ recorded: string[]; ignored: string[] }> {
+    const { offerIds, ...shape } = call;
+    // Answers alike but for their offers, waiting for a place, go to the mailbox as one update (see ANSWERS_IN_FLIGHT).
+    const key = JSON.stringify([frameworkId, shape.answer, shape.refuseMs, shape.plan ?? null, shape.principal ?? null]);
+    let batch = this.waitingAnswers.get(key);
+    if (batch) offerIds.forEach((id) => batch!.offerIds.add(id));
+    else {
+      const started: AnswerBatch = { offerIds: new Set(offerIds), result: Promise.resolve({ recorded: [], ignored: [] }) };
+      this.waitingAnswers.set(key, started);
+      started.result = this.answersInFlight(frameworkId, () => {
+        if (this.waitingAnswers.get(key) === started) this.waitingAnswers.delete(key); // later answers make a new batch
+        // The time of the answer is when it is sent.
+        const sent = { ...shape, offerIds: [...started.offerIds], atMs: Date.now() };
+        return this.mailbox(frameworkId).executeUpdate(answerInverseOffers, { args: [sent] });
+      });
+      batch = started;
+    }
     try {
-      return await this.mailbox(frameworkId).executeUpdate(answerInverseOffers, { args: [{ ...call, atMs: Date.now() }] });
+      const { recorded, ignored } = await batch.result;
+      const own = new Set(offerIds);
+      return { recorded: recorded.filter((id) => own.has(id)), ignored: ignored.filter((id) => own.has(id)) };
     } catch (err) {
       throw this.mapped(err, frameworkId, 'framework_id', call.principal);
     }

@@ -2,7 +2,9 @@
 // and frameworks in this test process with their own webhook servers, talking to maint through the framework client.
 import { Stack } from '../support/stack';
 import { TestFramework } from '../support/framework';
+import { Client, Connection } from '@temporalio/client';
 import type { SchedulerEvent } from '../../src/domain/scheduler-wire';
+import { SchedulerClient } from '../../src/scheduler-client';
 
 let stack: Stack;
 const frameworks: TestFramework[] = [];
@@ -150,6 +152,44 @@ test('answers and refuse filters: a new inverse offer right after refuse_seconds
   expect(draining.statuses).toEqual(expect.arrayContaining([expect.objectContaining({ status: 'DECLINE', framework_id: { value: 'ext-filters' } })]));
 
   await stack.api('POST', `/api/v1/windows/${id}/cancel`);
+});
+
+test("a burst of one framework's answers: eight updates of its mailbox at once, the answers waiting meanwhile go as one", async () => {
+  const ext = await framework('ext-burst');
+  await ext.subscribe();
+  const once = new SchedulerClient({ maintUrl: stack.apiUrl, frameworkId: 'ext-burst', retry: { attempts: 1 }, timeoutMs: 60_000 });
+  // With no worker the mailbox completes no update: the first eight answers hold their places until it is back.
+  await stack.kill('worker');
+  let settled: Promise<PromiseSettledResult<void>[]>;
+  try {
+    const first = Array.from({ length: 8 }, (_, i) => once.declineInverseOffers([`no-such-offer-${i}`]));
+    await sleep(1_000);
+    const more = Array.from({ length: 10 }, (_, i) => once.declineInverseOffers([`no-such-offer-${8 + i}`]));
+    const other = once.acceptInverseOffers(['no-such-offer-accepted']); // another kind of answer: a batch of its own
+    settled = Promise.allSettled([...first, ...more, other]);
+    await sleep(1_000);
+  } finally {
+    stack.spawn('worker');
+  }
+  const refused = (await settled).flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+  expect(refused).toEqual([]);
+
+  const connection = await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS! });
+  try {
+    const history = await new Client({ connection }).workflow.getHandle(`${stack.env.MAINT_INSTANCE}/framework/ext-burst`).fetchHistory();
+    const updates = (history.events ?? []).flatMap((e) => {
+      const accepted = e.workflowExecutionUpdateAcceptedEventAttributes;
+      if (accepted?.acceptedRequest?.input?.name !== 'answerInverseOffers') return [];
+      const payload = accepted.acceptedRequest.input.args!.payloads![0]!;
+      const call = JSON.parse(Buffer.from(payload.data!).toString()) as { answer: string; offerIds: string[] };
+      return [{ answer: call.answer, offers: call.offerIds.length }];
+    });
+    expect(updates).toHaveLength(10);
+    expect(updates.filter((u) => u.offers === 1)).toHaveLength(9); // the first eight, and the accept
+    expect(updates).toContainEqual({ answer: 'DECLINE', offers: 10 });
+  } finally {
+    await connection.close();
+  }
 });
 
 test('a webhook checked with the wrong key rejects every delivery; maint records why and holds no one else back', async () => {
