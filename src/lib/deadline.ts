@@ -6,8 +6,9 @@
  */
 export function byDeadline<T>(read: Promise<T>, atMs: number): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => resolve(undefined), Math.max(0, atMs - Date.now()));
-    timer.unref();
+    // No deadline (Infinity): the read's own outcome, whenever it comes.
+    const timer = Number.isFinite(atMs) ? setTimeout(() => resolve(undefined), Math.max(0, atMs - Date.now())) : undefined;
+    timer?.unref();
     read.then(
       (value) => {
         clearTimeout(timer);

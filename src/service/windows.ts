@@ -68,18 +68,20 @@ export class WindowService {
   async get(windowId: string, { freshWindow = false } = {}): Promise<WindowDetail> {
     const readyBy = Date.now() + FRESH_READ_BUDGET_MS;
     const described = call(() => this.windowRun(this.ids.window(windowId)), () => notFound(`window ${windowId} does not exist`));
-    const listing = this.listing(windowId).catch((): Listing => ({ machines: new Map() })); // visibility away: each machine described
+    // Visibility away: each machine is described, and waited for (nothing else would answer for it).
+    const listing = this.listing(windowId).catch((): Listing => ({ machines: new Map(), failed: true }));
     const window = freshWindow
       ? await described
       : ((await byDeadline(described, readyBy)) ?? (await Promise.race([described, listing.then((l) => l.window ?? described)])));
-    const { machines: listed } = await listing;
+    const { machines: listed, failed } = await listing;
+    const describeBy = failed ? Infinity : readyBy;
     const now = Date.now();
     const machines = await Promise.all(
       window.machineModes.map(async (entry) => {
         const run = listed.get(this.ids.machine(entry.id));
         return (
           fromListing(run, window, entry, now) ??
-          (await byDeadline(this.machineInWindow(entry.id, windowId), readyBy)) ??
+          (await byDeadline(this.machineInWindow(entry.id, windowId), describeBy)) ??
           listedAsIs(run, window, now) ??
           starting(window, entry)
         );
@@ -227,6 +229,8 @@ const FRESH_READ_BUDGET_MS = 150;
 interface Listing {
   window?: WindowView;
   machines: Map<string, ListedRun>;
+  /** The query failed: nothing was listed. */
+  failed?: true;
 }
 
 /** What visibility lists of one machine's run in a window. */

@@ -29,3 +29,7 @@ test('a failure before the deadline is thrown; one after it is ignored (no unhan
 test('a deadline already past answers undefined for a read not yet settled', async () => {
   await expect(byDeadline(after(50, 'x'), Date.now() - 1)).resolves.toBeUndefined();
 });
+
+test('no deadline (Infinity): the read is waited for, however long it takes', async () => {
+  await expect(byDeadline(after(60, 'late but wanted'), Infinity)).resolves.toBe('late but wanted');
+});
