@@ -53,7 +53,7 @@ const ERROR_TEXTS: Record<number, string> = {
   413: 'the body is larger than the API accepts',
   415: 'the body is not JSON (send Content-Type: application/json)',
   501: 'a Mesos call maint does not implement',
-  503: 'Temporal or the cluster cannot be reached; try again',
+  503: "Temporal or the cluster cannot be reached, or Temporal is busy; try again (maint's JSON errors say when: Retry-After, seconds)",
 };
 
 /** Native and scheduler errors: maint's JSON error. */
