@@ -181,6 +181,8 @@ export class FrameworkService {
     let batch = this.waitingAnswers.get(key);
     if (batch) offerIds.forEach((id) => batch!.offerIds.add(id));
     else {
+      // Registered before it is run, as it may start at once (a place is free) and must then take itself off; its
+      // result is set right after.
       const started: AnswerBatch = { offerIds: new Set(offerIds), result: Promise.resolve({ recorded: [], ignored: [] }) };
       this.waitingAnswers.set(key, started);
       started.result = this.answersInFlight(frameworkId, () => {

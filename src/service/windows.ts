@@ -255,8 +255,8 @@ export function fromListing(
 ): MachineView | undefined {
   if (!run) return undefined;
   if (run.state) {
-    const view = MachineState.resume(run.state).view(nowMs);
-    return view.windowId === window.id && MODE_ORDER[view.mode] >= MODE_ORDER[entry.mode] ? view : undefined;
+    const view = listedAsIs(run, window, nowMs);
+    return view && MODE_ORDER[view.mode] >= MODE_ORDER[entry.mode] ? view : undefined;
   }
   const notRunYet = !run.published && entry.mode === 'DRAINING' && nowMs - run.startMs < NOT_RUN_YET_MS;
   return notRunYet ? starting(window, entry) : undefined;
