@@ -79,9 +79,10 @@ export class WindowService {
     const machines = await Promise.all(
       window.machineModes.map(async (entry) => {
         const run = listed.get(this.ids.machine(entry.id));
+        // A machine listed behind its window's mirror is waited for: a read never shows it behind (after a cancel, UP).
         return (
           fromListing(run, window, entry, now) ??
-          (await byDeadline(this.machineInWindow(entry.id, windowId), describeBy)) ??
+          (await byDeadline(this.machineInWindow(entry.id, windowId), run?.state ? Infinity : describeBy)) ??
           listedAsIs(run, window, now) ??
           starting(window, entry)
         );
