@@ -4,6 +4,7 @@
 import { createDeadlineKillActivities } from './deadline-kill';
 import { createDriverActivities } from './driver';
 import { createNotifyActivities } from './notify';
+import { createSignalActivities } from './signals';
 import { createWebhookActivities } from './webhook';
 import type { ActivityDeps } from './deps';
 
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDriverActivities(deps),
     ...createDeadlineKillActivities(deps),
     ...createNotifyActivities(deps),
+    ...createSignalActivities(),
     ...createWebhookActivities(deps),
   };
 }

@@ -39,6 +39,7 @@ import {
 import { BenchStack, cpuSeconds, machineLoad, peakRssMb, timedGet } from './bench-stack-support';
 import { serverProfileTable, startServerProfile } from './bench-server-profile';
 import { temporalCliPath } from '../src/temporal/binaries';
+import { sentSignals } from '../src/temporal/sent-signals';
 import path from 'node:path';
 
 const argv = process.argv.slice(2);
@@ -177,9 +178,8 @@ async function run(stack: BenchStack): Promise<void> {
   const machineEvents = histories.map((h) => h.events?.length ?? 0);
   const machineHistoryEvents = histories.flatMap((h) => h.events ?? []);
   const byType = countBy(machineHistoryEvents.map((e) => eventTypeName(e.eventType)));
-  const signalsSent = countBy(
-    machineHistoryEvents.flatMap((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName ?? []),
-  );
+  // By workflow command or from the sendSignals activity (signals-by-activity): the same signals either way.
+  const signalsSent = countBy(sentSignals(machineHistoryEvents).map((s) => s.name));
   const activities = countBy(machineHistoryEvents.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []));
   const others = await otherWorkflows(stack.client, ids);
   // Where a workflow task's time goes: waiting for the worker, or in it (machines' sample, and the registry).

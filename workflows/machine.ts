@@ -2,6 +2,7 @@
 // the deadline, or an operator's down) → UP when its unavailability ends or an operator says so.
 import {
   allHandlersFinished,
+  ApplicationFailure,
   CancellationScope,
   condition,
   continueAsNew,
@@ -18,6 +19,7 @@ import {
 import type { Activities } from '../activities';
 import type { DeadlineKillResult } from '../activities/deadline-kill';
 import type { HardDrainRequest } from '../activities/driver';
+import type { OutgoingSignal, SignalOutcome } from '../activities/signals';
 import type { KillResult } from '../src/drivers/cluster-driver';
 import { hardDrainKey, machineLabel } from '../src/domain/machine';
 import type { MachinePhase, MachineView } from '../src/domain/window';
@@ -35,6 +37,7 @@ import {
   LEAN_PUBLISHING,
   MACHINE_BASELINE,
   MACHINE_BASELINE_2,
+  MACHINE_BASELINE_3,
   ORDERED_NOTICES,
   PROMPT_HARD_DRAIN,
   QUICK_ESCALATION,
@@ -70,6 +73,12 @@ const notify = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
+/** Signals sent by activity (signals-by-activity): retried until they go, under the same request ids. */
+const signalsOut = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
 const DEFAULT_MAX_HISTORY_EVENTS = 4_000;
 /** How long a finishing machine waits for its last notices (rescinds) to reach frameworks. */
 const FINAL_DELIVERY_WAIT_MS = 60_000;
@@ -87,7 +96,8 @@ const DEADLINE_KILL_SLACK_MS = 60_000;
 export async function machineWorkflow(input: MachineInput): Promise<MachineView> {
   // A run started with a baseline takes every earlier patch's path without a marker each (patches.ts). The newest is
   // asked first: a run started with it records that one marker only.
-  const baseline2 = patched(MACHINE_BASELINE_2);
+  const baseline3 = patched(MACHINE_BASELINE_3);
+  const baseline2 = baseline3 || patched(MACHINE_BASELINE_2);
   const baseline = baseline2 || patched(MACHINE_BASELINE);
   const since = (patch: BeforeMachineBaseline): boolean => baseline || patched(patch);
   const sinceLater = (patch: AfterMachineBaseline): boolean => baseline2 || patched(patch);
@@ -96,8 +106,10 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     : MachineState.start(input, Date.now());
   const label = machineLabel(m.machine);
   const ids = new WorkflowIds(input.instance);
-  const schedule = getExternalWorkflowHandle(ids.schedule);
-  const registry = getExternalWorkflowHandle(ids.frameworks);
+  // A run started with the third baseline sends its signals from activities, in batches (signals-by-activity).
+  const outbox = baseline3 ? new SignalOutbox() : undefined;
+  const schedule = receiver(ids.schedule);
+  const registry = receiver(ids.frameworks);
   // Its window, its parent, by its run (signals-to-known-runs). The schedule, the registry and the mailboxes continue
   // as new, so their runs change: they are signalled by workflow ID.
   const parent = workflowInfo().parent;
@@ -175,15 +187,15 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   const post = (d: PendingDelivery): void => {
     inFlight++;
     const send = () =>
-      getExternalWorkflowHandle(ids.framework(d.frameworkId))
+      receiver(ids.framework(d.frameworkId))
         .signal(frameworkNotices, { notices: [d.notice], atMs: Date.now() })
         .then(
           () => m.deliveryDone(d.idempotencyKey, 'delivered', Date.now()),
           () => m.notSubscribed(d.idempotencyKey, Date.now()),
         );
     // Two signals sent together may arrive in either order: one framework's notices go one after the other, so that
-    // it hears the rescind of an offer before the offer that replaces it.
-    const sent = since(ORDERED_NOTICES) ? queueFor(d.frameworkId, send) : send();
+    // it hears the rescind of an offer before the offer that replaces it. The outbox sends in order anyway.
+    const sent = !outbox && since(ORDERED_NOTICES) ? queueFor(d.frameworkId, send) : send();
     void sent.finally(() => inFlight--);
   };
   const lastSent = new Map<string, Promise<void>>();
@@ -279,7 +291,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       if (inFlight > 0) {
         await condition(() => inFlight === 0, FINAL_DELIVERY_WAIT_MS, { summary: lastNoticesSummary(label, FINAL_DELIVERY_WAIT_MS) });
       }
-      await condition(allHandlersFinished);
+      await condition(() => allHandlersFinished() && (outbox?.idle ?? true));
       return continueAsNew<typeof machineWorkflow>({ ...input, resume: m.snapshot() });
     }
     if (m.beforeDown) await drainStep();
@@ -292,6 +304,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   // closed, sends its offers after them. Then free the machine for its next window, unless its UP report did.
   await condition(() => inFlight === 0, FINAL_DELIVERY_WAIT_MS, { summary: lastNoticesSummary(label, FINAL_DELIVERY_WAIT_MS) });
   if (!released) await schedule.signal(machineReleased, { windowId: m.windowId, machineKey: m.key }).catch(() => undefined);
+  if (outbox) await condition(() => outbox.idle);
   return m.view(Date.now());
 
   /**
@@ -299,15 +312,21 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
    * without looking up the current run in its store, at every attempt. A run that has closed since (reset, or
    * terminated by hand and started again) is signalled by ID after all.
    */
-  function knownRun(workflowId: string, runId: string | undefined) {
+  function knownRun(workflowId: string, runId: string | undefined): Receiver {
+    if (outbox) return outbox.to(workflowId, runId);
     const byId = getExternalWorkflowHandle(workflowId);
     const byRun = runId === undefined ? undefined : getExternalWorkflowHandle(workflowId, runId);
     return {
-      signal<Args extends unknown[]>(def: SignalDefinition<Args>, ...args: Args): Promise<void> {
-        if (!byRun || !sinceLater(SIGNALS_TO_KNOWN_RUNS)) return byId.signal(def, ...args);
-        return byRun.signal(def, ...args).catch(() => byId.signal(def, ...args));
+      signal<Arg>(def: SignalDefinition<[Arg]>, arg: Arg): Promise<void> {
+        if (!byRun || !sinceLater(SIGNALS_TO_KNOWN_RUNS)) return byId.signal(def, arg);
+        return byRun.signal(def, arg).catch(() => byId.signal(def, arg));
       },
     };
+  }
+
+  /** A workflow this machine signals by its workflow ID: through the outbox, or by workflow command (older runs). */
+  function receiver(workflowId: string): Receiver {
+    return outbox ? outbox.to(workflowId) : getExternalWorkflowHandle(workflowId);
   }
 
   async function drainStep(): Promise<void> {
@@ -569,6 +588,55 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     observe.up(m);
     if (schedulerApi()) m.upNotices().forEach(deliver);
     await report();
+  }
+}
+
+/** Where a machine's signal goes; it rejects when the receiver does not exist (never started, or closed). */
+interface Receiver {
+  signal<Arg>(def: SignalDefinition<[Arg]>, arg: Arg): Promise<void>;
+}
+
+/**
+ * A machine's outgoing signals (signals-by-activity), sent by one activity per batch: what is queued while a batch is
+ * out goes in the next, so at most one batch is out at a time, in order. Each signal's request id comes from the
+ * workflow (deterministic), so a batch retried after a failure halfway delivers nothing twice.
+ */
+class SignalOutbox {
+  private queued: { signal: OutgoingSignal; settle: (outcome: SignalOutcome) => void }[] = [];
+  private sending = false;
+
+  /** Nothing queued or out: a run may end (an activity of a closed run never runs, so its signals would be lost). */
+  get idle(): boolean {
+    return !this.sending;
+  }
+
+  to(workflowId: string, runId?: string): Receiver {
+    return {
+      signal: <Arg>(def: SignalDefinition<[Arg]>, arg: Arg): Promise<void> =>
+        new Promise<SignalOutcome>((settle) => {
+          const signal = { workflowId, ...(runId === undefined ? {} : { runId }), name: def.name, arg, requestId: uuid4() };
+          this.queued.push({ signal, settle });
+          if (this.sending) return;
+          this.sending = true;
+          // After the rest of this activation: whatever it queues goes in the same batch.
+          void Promise.resolve().then(() => this.flush());
+        }).then((outcome) => {
+          if (outcome === 'gone') throw ApplicationFailure.nonRetryable(`workflow ${workflowId} does not exist`);
+        }),
+    };
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queued.length > 0) {
+      const batch = this.queued;
+      this.queued = [];
+      // Retried until it goes; a batch refused for good (a payload the server rejects) counts as not delivered.
+      const outcomes = await signalsOut
+        .sendSignals(batch.map((b) => b.signal))
+        .catch(() => batch.map((): SignalOutcome => 'gone'));
+      batch.forEach((b, i) => b.settle(outcomes[i]));
+    }
+    this.sending = false;
   }
 }
 

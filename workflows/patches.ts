@@ -161,3 +161,13 @@ export const MACHINE_BASELINE_2 = 'machine-baseline-2026-11-27';
 /** The patches the second machine baseline stands for, and only these (BEFORE_MACHINE_BASELINE's rule). */
 export const AFTER_MACHINE_BASELINE = [DEADLINE_UNDER_LOAD, ARMED_KILLS, LEAN_PUBLISHING, SIGNALS_TO_KNOWN_RUNS, RELEASE_WITH_UP] as const;
 export type AfterMachineBaseline = (typeof AFTER_MACHINE_BASELINE)[number];
+
+/**
+ * Stands for `machine-baseline-2026-11-27` and every machine patch before it, as that one did, and brings one change
+ * of its own, taken only by runs started with it: the machine's signals (progress to its window, mode changes to the
+ * schedule, reports and requests to the frameworks' registry, notices to the mailboxes) go out from an activity per
+ * batch (activities/signals.ts) instead of a workflow command each. A signal sent by workflow code cost the sender two
+ * history events and a task for its acknowledgement, and the receiver a second call that removes its dedup entry
+ * (docs/performance.md). Runs started before it send as they did.
+ */
+export const MACHINE_BASELINE_3 = 'machine-baseline-3-signals-by-activity';

@@ -60,6 +60,7 @@ test.each([
   ['machineWorkflow', 'prompt-hard-drain'],
   ['machineWorkflow', 'machine-baseline-2026-11'],
   ['machineWorkflow', 'machine-baseline-2026-11-27'],
+  ['machineWorkflow', 'machine-baseline-3-signals-by-activity'],
   ['machineWorkflow', 'deadline-under-load'],
   ['machineWorkflow', 'armed-kills'],
   ['windowWorkflow', 'window-arms-kills'],

@@ -4,6 +4,7 @@ import { eventually } from '../support/eventually';
 import { simMachine as sim } from '../support/harness';
 import { timeSkippingSuite } from '../support/time-skipping';
 import { scheduleView } from '../../workflows/messages';
+import { sentSignals as signalsIn } from '../../src/temporal/sent-signals';
 
 const HOUR = 3_600_000;
 const suite = timeSkippingSuite();
@@ -14,15 +15,9 @@ const whatHappened = (history: { what: string }[]) => history.map((e) => e.what)
 /** A payload's JSON (the SDK's default converter). */
 const json = <T>(data: Uint8Array): T => JSON.parse(Buffer.from(data).toString('utf8')) as T;
 
-/** The signals a workflow's history sent: to which workflow and run ('' for by ID), and their first argument. */
+/** The signals a workflow's history sent (by command or by activity), with their argument as `body`. */
 function sentSignals(history: temporal.api.history.v1.IHistory) {
-  return history.events!.flatMap((e) => {
-    const a = e.signalExternalWorkflowExecutionInitiatedEventAttributes;
-    const data = a?.input?.payloads?.[0]?.data;
-    if (!a) return [];
-    const body = data ? json<{ mode?: string; released?: boolean }>(data) : {};
-    return [{ name: a.signalName!, workflowId: a.workflowExecution!.workflowId!, runId: a.workflowExecution!.runId ?? '', body }];
-  });
+  return signalsIn(history.events!).map((s) => ({ ...s, body: (s.arg ?? {}) as { mode?: string; released?: boolean } }));
 }
 
 test('cooperative frameworks: a drained machine goes DOWN early, then UP when its window ends', async () => {
@@ -51,11 +46,12 @@ test('a new machine run looks first: no report to its window before it has somet
     const window = await h.open([sim(1)], { durationMs: HOUR });
     await h.windowResult(window.id);
     const history = await suite.env().client.workflow.getHandle(h.ids.machine(sim(1))).fetchHistory();
+    // Its commands in order, a batch of signals standing for the signals in it.
     const commands = history.events!.flatMap((e) =>
-      e.activityTaskScheduledEventAttributes
-        ? [e.activityTaskScheduledEventAttributes.activityType!.name!]
-        : e.signalExternalWorkflowExecutionInitiatedEventAttributes
-          ? [e.signalExternalWorkflowExecutionInitiatedEventAttributes.signalName!]
+      e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendSignals' || e.signalExternalWorkflowExecutionInitiatedEventAttributes
+        ? signalsIn([e]).map((sent) => sent.name)
+        : e.activityTaskScheduledEventAttributes
+          ? [e.activityTaskScheduledEventAttributes.activityType!.name!]
           : e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.MaintenanceMode
             ? ['search attributes']
             : [],
@@ -99,9 +95,9 @@ test('the kills go out with the decision: the workflow task that reports the har
     const events = history.events!;
     const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'hardDrain')!;
     const task = Number(scheduled.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId);
-    const sameTask = events.filter((e) => Number(e.signalExternalWorkflowExecutionInitiatedEventAttributes?.workflowTaskCompletedEventId) === task);
+    const sameTask = signalsIn(events).filter((sent) => sent.sentBy === task);
     // Not a task later, after the report's signals were acknowledged: under load that was seconds.
-    expect(sameTask.map((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes!.signalName)).toContain('machineProgress');
+    expect(sameTask.map((sent) => sent.name)).toContain('machineProgress');
     expect(h.fleet.stats().killLog.map((k) => k.reason)).toEqual(['hard-drain', 'hard-drain']);
   });
 });
@@ -120,7 +116,7 @@ test('a new machine run records one patch marker, the baseline standing for ever
         const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
         return data ? [json<{ id: string }>(data).id] : [];
       });
-      expect(patches).toEqual(['machine-baseline-2026-11-27']);
+      expect(patches).toEqual(['machine-baseline-3-signals-by-activity']);
       // And so one TemporalChangeVersion upsert, not one per patch.
       const versionUpserts = history.events!.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion);
       expect(versionUpserts).toHaveLength(1);
@@ -169,6 +165,7 @@ test('a machine whose window run has closed signals whatever runs under the wind
     // The window has started its machine, which has looked (its first workflow task is done) before the window goes.
     await eventually(async () => (await machine.describe().catch(() => undefined))?.memo?.machineState !== undefined, 'the machine published its state');
     const first = client.workflow.getHandle(h.ids.window(window.id));
+    const firstRunId = (await first.describe()).runId;
     await first.terminate('test: the window run is replaced');
     // Any run under the window's ID stands for a reset window's new run here: it records the signals it gets.
     const second = await client.workflow.start('scheduleWorkflow', {
@@ -177,8 +174,9 @@ test('a machine whose window run has closed signals whatever runs under the wind
       args: [{ settings: h.schedule.settings }],
     });
     await machine.result();
-    const failed = (await machine.fetchHistory()).events!.filter((e) => e.signalExternalWorkflowExecutionFailedEventAttributes);
-    expect(failed.length).toBeGreaterThan(0); // to the first run, closed
+    // Signals after the terminate were still addressed to the first run, closed: the activity sent them by ID instead.
+    const toFirst = sentSignals(await machine.fetchHistory()).filter((sent) => sent.runId === firstRunId);
+    expect(toFirst.map((sent) => sent.body.mode).slice(-2)).toEqual(['DOWN', 'UP']);
     const heard = (await second.fetchHistory()).events!.flatMap((e) => {
       const a = e.workflowExecutionSignaledEventAttributes;
       const data = a?.input?.payloads?.[0]?.data;
