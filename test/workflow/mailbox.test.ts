@@ -1,9 +1,9 @@
 // A framework's mailbox on the time-skipping server: the real workflow and webhook activity, subscriptions through the
 // real service, notices signalled as machines and the registry signal them, and webhooks that check every signature.
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { FrameworkNotice, MachineUnavailability, OfferNotice } from '../../src/domain/framework';
 import { machineKey, type MachineId } from '../../src/domain/machine';
 import type { SchedulerEvent } from '../../src/domain/scheduler-wire';
+import { sentSignals } from '../../src/temporal/sent-signals';
 import { closeMailbox, frameworkNotices, mailboxEvents } from '../../workflows/messages';
 import { simMachine as sim, type Harness } from '../support/harness';
 import { timeSkippingSuite } from '../support/time-skipping';
@@ -93,11 +93,7 @@ const keysOf = (h: Harness, frameworkId: string) => h.eventsOf(frameworkId).map(
 /** The signals a mailbox sent (answers forwarded to machines), read from its history. */
 async function signalsSent(h: Harness, frameworkId: string) {
   const history = await h.env.client.workflow.getHandle(h.ids.framework(frameworkId)).fetchHistory();
-  return (history.events ?? []).flatMap((e) => {
-    const a = e.signalExternalWorkflowExecutionInitiatedEventAttributes;
-    if (!a) return [];
-    return [{ workflowId: a.workflowExecution?.workflowId, signal: a.signalName, input: defaultPayloadConverter.fromPayload(a.input!.payloads![0]) }];
-  });
+  return sentSignals(history.events ?? []).map((s) => ({ workflowId: s.workflowId, signal: s.name, input: s.arg }));
 }
 
 // ---- tests -----------------------------------------------------------------------------------------------------------
