@@ -10,3 +10,9 @@ export const CLUSTER_CALL: ActivityOptions = { startToCloseTimeout: '15s', retry
 export function drainCall(startToCloseTimeout: ActivityOptions['startToCloseTimeout']): ActivityOptions {
   return { startToCloseTimeout, heartbeatTimeout: '10s', retry: RETRY };
 }
+
+/**
+ * A batch of a machine's signals (signals-by-activity): a few calls to the server. Short, so that a batch a crashed
+ * worker held is sent again soon (under the same request ids: nothing arrives twice); retried until it goes.
+ */
+export const SIGNALS_CALL: ActivityOptions = { startToCloseTimeout: '15s', retry: RETRY };

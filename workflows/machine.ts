@@ -25,7 +25,7 @@ import { hardDrainKey, machineLabel } from '../src/domain/machine';
 import type { MachinePhase, MachineView } from '../src/domain/window';
 import { WorkflowIds } from '../src/temporal/ids';
 import { ANSWERS, answerValue, DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
-import { CLUSTER_CALL, drainCall } from './activity-options';
+import { CLUSTER_CALL, drainCall, SIGNALS_CALL } from './activity-options';
 import { deadlineKillSummary, drainWaitSummary, hardDrainSummary, lastNoticesSummary, lookSummary, upTimerSummary } from './summaries';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
 import { MACHINE_STATE_MEMO, publishedState } from '../src/temporal/published-state';
@@ -73,11 +73,7 @@ const notify = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
-/** Signals sent by activity (signals-by-activity): retried until they go, under the same request ids. */
-const signalsOut = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
-});
+const signalsOut = proxyActivities<Activities>(SIGNALS_CALL);
 
 const DEFAULT_MAX_HISTORY_EVENTS = 4_000;
 /** How long a finishing machine waits for its last notices (rescinds) to reach frameworks. */
