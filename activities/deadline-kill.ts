@@ -7,7 +7,7 @@
 // - killWindowAtDeadline (window-arms-kills): a window arms one for all its machines when it starts, for those whose
 //   workflow has not armed its own by then (under load, a machine's workflow may start only after its deadline).
 import { Context } from '@temporalio/activity';
-import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { hardDrainKey, type MachineId } from '../src/domain/machine';
 import { MachineState } from '../workflows/machine-state';
@@ -114,10 +114,17 @@ export function createDeadlineKillActivities({ driver, frameworks, logger = SILE
       }
       const budgeted = frameworks.withBudgets().catch(() => undefined);
       const one = async ({ machine, workflowId, key }: WindowDeadlineKillRequest['machines'][number]): Promise<void> => {
-        const [why, held] = await Promise.all([
+        const [fence, held] = await Promise.all([
           machineFence(ctx.client, { workflowId, deadlineMs: req.deadlineMs, windowId: req.windowId }),
           heldByBudgets(machine, budgeted),
         ]);
+        // A machine whose workflow this window has not started yet (a loaded server starts children seconds late) is
+        // the window's to drain: nothing but the window can have called its hard drain off, so the window is fenced
+        // again, now, for an extension or cancel it accepted since the first fence.
+        const why =
+          fence === NOT_STARTED
+            ? await windowFence(ctx.client, self!.workflowId, req.deadlineMs, { runId: self!.runId, selfActivityId: ctx.info.activityId })
+            : fence;
         if (why ?? held) return void result.notFired.push({ key, why: (why ?? held)! });
         const atMs = Date.now();
         const idempotencyKey = hardDrainKey(req.windowId, key);
@@ -158,14 +165,19 @@ async function sleepUntil(atMs: number): Promise<void> {
  * Why a machine must not be hard-drained now, or undefined when it must. What its workflow has not applied yet counts:
  * any command in its history after its last completed workflow task. What it has applied shows in its memo. With
  * `windowId`, the machine's latest run must be this window's (a run that has not run its first task yet is taken as
- * its window started it: DRAINING, to the window's deadline). With `selfActivityId`, that activity of the machine must
+ * its window started it: DRAINING, to the window's deadline; with no run at all, the answer is NOT_STARTED). With `selfActivityId`, that activity of the machine must
  * not have been cancelled.
  */
 async function machineFence(
   client: Client,
   m: { workflowId: string; runId?: string; deadlineMs: number; windowId?: string; selfActivityId?: string },
 ): Promise<string | undefined> {
-  const { described, tail } = await readSettled(client, m.workflowId, m.runId, machineCommand.name);
+  const settled = await readSettled(client, m.workflowId, m.runId, machineCommand.name).catch((err: unknown) => {
+    if (m.windowId !== undefined && isNotFound(err)) return undefined;
+    throw err;
+  });
+  if (!settled) return NOT_STARTED;
+  const { described, tail } = settled;
   if (typeof described === 'string') return described;
   if (tail.unapplied) return 'a command the machine has not applied yet';
   if (m.selfActivityId) {
@@ -187,6 +199,14 @@ async function machineFence(
   if (state.requests.cancel) return 'the window was cancelled';
   if (state.requests.down) return 'an operator took it down';
   return undefined;
+}
+
+/** machineFence's answer for a window's machine with no workflow under its ID yet (its window has not started it). */
+const NOT_STARTED = "the machine's workflow has not started";
+
+/** The workflow does not exist (the client's error, or gRPC's NOT_FOUND from a raw call). */
+function isNotFound(err: unknown): boolean {
+  return err instanceof WorkflowNotFoundError || (err as { code?: number } | undefined)?.code === 5;
 }
 
 /**

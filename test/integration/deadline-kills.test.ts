@@ -4,6 +4,10 @@
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { DeadlineKillResult, WindowDeadlineKillResult } from '../../activities/deadline-kill';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createDeadlineKillActivities } from '../../activities/deadline-kill';
+import { machineKey } from '../../src/domain/machine';
+import { SimDriver } from '../../src/drivers/sim-driver';
 import { WorkflowIds } from '../../src/temporal/ids';
 import { Stack } from '../support/stack';
 
@@ -129,4 +133,30 @@ test('a cancel accepted before the deadline calls the armed kills off', async ()
   const { outcomes } = await deadlineKills(9);
   expect(outcomes.every((o) => o === 'cancelled' || !o.fired)).toBe(true);
   expect((await windowKills(created.body.id)).flatMap((k) => k.fired)).toEqual([]);
+});
+
+test("the window's kills drain a machine whose workflow it has not started yet (a loaded server starts children late)", async () => {
+  // sim-12 is the window's own machine; sim-15 stands for one of its machines whose workflow has not started: no run
+  // exists under the workflow ID the window's kills are given for it.
+  const created = await stack.api('POST', '/api/v1/windows', { machines: [sim(12)], drainWithin: '3s', duration: '2s' });
+  expect(created.status).toBe(201);
+  const ids = new WorkflowIds(stack.env.MAINT_INSTANCE!);
+  const window = await client.workflow.getHandle(ids.window(created.body.id)).describe();
+  // The window's kills as its activity runs them, with the window as the workflow that scheduled them.
+  const env = new MockActivityEnvironment(
+    { workflowExecution: { workflowId: window.workflowId, runId: window.runId }, activityId: 'test-window-kills' },
+    { client },
+  );
+  const { killWindowAtDeadline } = createDeadlineKillActivities({
+    driver: new SimDriver(stack.simUrl),
+    frameworks: { lookup: async () => undefined, withBudgets: async () => new Set<string>() },
+  });
+  const notStarted = { machine: sim(15), workflowId: `${ids.machine(sim(15))}/not-started`, key: machineKey(sim(15)) };
+  const result = await env.run(killWindowAtDeadline, {
+    windowId: created.body.id,
+    deadlineMs: Date.parse(created.body.deadline),
+    machines: [notStarted],
+  });
+  expect(result).toEqual({ fired: [expect.objectContaining({ key: notStarted.key })], notFired: [] });
+  expect((await killsOn(15)).length).toBeGreaterThan(0);
 });
