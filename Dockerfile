@@ -3,6 +3,8 @@
 FROM node:20.20.2-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci's postinstall applies maint's patches of its dependencies (patch-package; README, "Patched dependencies").
+COPY patches patches
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src src

@@ -11,6 +11,11 @@ const common = { testEnvironment: 'node', transform, slowTestThreshold: 30 };
 const chaosAsked =
   process.env.MAINT_CHAOS === '1' || process.argv.slice(2).some((arg) => arg === 'chaos' || /(^|\/)test\/chaos(\/|$)/.test(arg));
 
+// Workers made inside jest (the workflow tests) start the SDK's workflow threads with the real process environment,
+// which jest's sandboxed process.env does not reach: give them maint's default, no workflow stack traces (README,
+// "Patched dependencies"). Worker processes (integration tests) get theirs from MAINT_WORKFLOW_STACK_TRACES.
+process.env.TEMPORAL_WORKFLOW_STACK_TRACES ??= 'off';
+
 module.exports = {
   testTimeout: 120_000,
   projects: [

@@ -63,6 +63,7 @@ async function runWorker(config: Config): Promise<void> {
       ...(config.secretKey ? { secretKey: config.secretKey } : {}),
     },
     observability: { metrics: new WorkerMetrics(registry), logger: log },
+    workflowStackTraces: config.workflowStackTraces,
   });
   log.info({ address, taskQueue: config.temporal.taskQueue }, 'worker polling');
   await worker.run(); // the SDK's Runtime shuts it down gracefully on SIGINT/SIGTERM

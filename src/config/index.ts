@@ -52,6 +52,10 @@ export const Env = z.object({
     .enum(['on', 'off'])
     .default('on')
     .describe("`on`: machines and windows arm their deadline's kills ahead of it; `off`: each machine's own workflow task at the deadline kills (README, Kills armed ahead of the deadline)"),
+  MAINT_WORKFLOW_STACK_TRACES: z
+    .enum(['on', 'off'])
+    .default('off')
+    .describe("`on`: workers keep workflows' stack traces (the Web UI's Stack Trace tab), at about a third of their workflow thread's CPU; `off`: the tab says they are not enabled (README, Patched dependencies)"),
   MAINT_CREDENTIALS: z
     .string()
     .min(1)
@@ -141,6 +145,8 @@ export interface Config {
   checkIntervalMs: number;
   /** Machines and windows arm their deadline's kills ahead of it (MAINT_ARM_DEADLINE_KILLS, on by default). */
   armDeadlineKills: boolean;
+  /** Workers keep workflows' stack traces (MAINT_WORKFLOW_STACK_TRACES, off by default). */
+  workflowStackTraces: boolean;
   /** What windows posted through the Mesos endpoints do on their own; undefined: nothing, as Mesos. */
   mesosPolicy?: Policy;
   /**
@@ -188,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     security: { credentialsFile: e.MAINT_CREDENTIALS, aclsFile: e.MAINT_ACLS },
     checkIntervalMs: e.MAINT_CHECK_INTERVAL,
     armDeadlineKills: e.MAINT_ARM_DEADLINE_KILLS === 'on',
+    workflowStackTraces: e.MAINT_WORKFLOW_STACK_TRACES === 'on',
     mesosPolicy: e.MAINT_MESOS_POLICY,
     ...(e.MAINT_SECRET_KEY ? { secretKey: e.MAINT_SECRET_KEY } : {}),
     logLevel: e.LOG_LEVEL,

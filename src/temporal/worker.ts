@@ -21,9 +21,18 @@ export interface WorkerSetup {
    * (tests); the sinks are registered either way, so workflows never call a missing one.
    */
   observability?: { metrics: WorkerMetrics; logger: Logger };
+  /** Keep workflows' stack traces (the stack trace query); off unless asked (WORKFLOW_STACK_TRACES_ENV). */
+  workflowStackTraces?: boolean;
   /** Extra options, e.g. a pre-built bundle in tests. */
   options?: Partial<WorkerOptions>;
 }
+
+/**
+ * Read by the SDK's workflow threads as the Worker starts them, through maint's patch of the SDK (patches/): `off`
+ * leaves out the promise hook behind the stack trace query, which captures and source-maps a stack for every promise
+ * workflow code makes, about a third of a loaded workflow thread's CPU (sdk-typescript#1587; docs/performance.md).
+ */
+export const WORKFLOW_STACK_TRACES_ENV = 'TEMPORAL_WORKFLOW_STACK_TRACES';
 
 /** Counts into a registry nobody reads and logs nothing: for tests and replays, which must still register the sinks. */
 export function quietObservability(): { metrics: WorkerMetrics; logger: Logger } {
@@ -38,6 +47,7 @@ export function quietSinks() {
 
 export async function createWorker(setup: WorkerSetup): Promise<Worker> {
   const { metrics, logger } = setup.observability ?? quietObservability();
+  process.env[WORKFLOW_STACK_TRACES_ENV] = setup.workflowStackTraces ? 'on' : 'off';
   return Worker.create({
     connection: setup.connection,
     namespace: setup.namespace,

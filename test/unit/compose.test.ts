@@ -265,6 +265,15 @@ describe('the Dockerfile', () => {
     expect(user!.split(/\s+/)[1]).not.toMatch(/^(root|0)(:|$)/);
   });
 
+  test("the build stage has maint's patches of its dependencies before npm ci, whose postinstall applies them", () => {
+    const build = lines.slice(0, lastFrom);
+    const patches = build.findIndex((l) => /^COPY patches patches$/.test(l));
+    const install = build.findIndex((l) => /^RUN npm ci\b/.test(l));
+    expect(patches).toBeGreaterThanOrEqual(0);
+    expect(patches).toBeLessThan(install);
+    expect(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.postinstall).toBe('patch-package');
+  });
+
   test('it copies the build (processes and the workflow code the worker bundles from it) and starts main', () => {
     expect(finalStage.some((l) => /^COPY --from=build \/app\/dist dist$/.test(l))).toBe(true);
     expect(finalStage.some((l) => /^COPY --from=build \/app\/node_modules node_modules$/.test(l))).toBe(true);

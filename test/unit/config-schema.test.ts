@@ -40,6 +40,7 @@ test.each([
   ['SIM_URL', 'not a url'],
   ['MAINT_CHECK_INTERVAL', '1.5s'],
   ['MAINT_ARM_DEADLINE_KILLS', 'yes'],
+  ['MAINT_WORKFLOW_STACK_TRACES', 'true'],
   ['LOG_LEVEL', 'loud'],
 ])('a bad %s stops start-up naming it', (name, value) => {
   expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`bad configuration: ${name}: `));
@@ -49,4 +50,10 @@ test('deadline kills are armed unless turned off (MAINT_ARM_DEADLINE_KILLS=off)'
   expect(loadConfig({}).armDeadlineKills).toBe(true);
   expect(loadConfig({ MAINT_ARM_DEADLINE_KILLS: 'on' }).armDeadlineKills).toBe(true);
   expect(loadConfig({ MAINT_ARM_DEADLINE_KILLS: 'off' }).armDeadlineKills).toBe(false);
+});
+
+test("workers keep workflows' stack traces only when asked (MAINT_WORKFLOW_STACK_TRACES=on)", () => {
+  expect(loadConfig({}).workflowStackTraces).toBe(false);
+  expect(loadConfig({ MAINT_WORKFLOW_STACK_TRACES: 'on' }).workflowStackTraces).toBe(true);
+  expect(loadConfig({ MAINT_WORKFLOW_STACK_TRACES: 'off' }).workflowStackTraces).toBe(false);
 });
