@@ -115,8 +115,10 @@ export class BenchStack {
 
   /** A process running dist/<script> (or main.js with a role), with the stack's environment; its output to a log. */
   spawn(role: Role | string, script = MAIN, args: string[] = [role], env: NodeJS.ProcessEnv = {}): ChildProcess {
-    // BENCH_CPU_PROFILE=<dir>: each process writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
-    const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`, `--cpu-prof-name=${role}.cpuprofile`] : [];
+    // BENCH_CPU_PROFILE=<dir>: each process writes V8 CPU profiles into <dir>/<role> when it stops (open them in Chrome
+    // DevTools), one per thread: the worker's workflow code runs in the SDK's workflow thread (a name for the file
+    // would have every thread write the same one).
+    const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROFILE, role)}`] : [];
     const child = spawn(process.execPath, [...profile, script, ...args], { env: { ...this.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const log = createWriteStream(path.join(this.dir, `${role}.log`), { flags: 'a' });
     child.stdout!.pipe(log);
