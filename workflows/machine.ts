@@ -38,6 +38,7 @@ import {
   MACHINE_BASELINE,
   MACHINE_BASELINE_2,
   MACHINE_BASELINE_3,
+  MACHINE_BASELINE_4,
   ORDERED_NOTICES,
   PROMPT_HARD_DRAIN,
   QUICK_ESCALATION,
@@ -92,7 +93,8 @@ const DEADLINE_KILL_SLACK_MS = 60_000;
 export async function machineWorkflow(input: MachineInput): Promise<MachineView> {
   // A run started with a baseline takes every earlier patch's path without a marker each (patches.ts). The newest is
   // asked first: a run started with it records that one marker only.
-  const baseline3 = patched(MACHINE_BASELINE_3);
+  const baseline4 = patched(MACHINE_BASELINE_4);
+  const baseline3 = baseline4 || patched(MACHINE_BASELINE_3);
   const baseline2 = baseline3 || patched(MACHINE_BASELINE_2);
   const baseline = baseline2 || patched(MACHINE_BASELINE);
   const since = (patch: BeforeMachineBaseline): boolean => baseline || patched(patch);
@@ -118,6 +120,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   let reportedMode = m.mode;
   let reportedPhase = m.phase;
   let reportedAnswers = JSON.stringify(m.answers);
+  /** The progress the window was last told by this run (baseline 4 tells it again only when it changed). */
+  let toldWindow: string | undefined;
   /** The hard drain's kills when the decision started them (prompt-hard-drain); hardDrain() awaits them. */
   let kills: StartedKills | undefined;
   /** The deadline's kills armed ahead of it (armed-kills), and what they did once their activity ended. */
@@ -257,7 +261,11 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       ...(remaining === undefined ? {} : { remaining }),
       ...(m.upAtMs === undefined ? {} : { upAtMs: m.upAtMs }),
     };
-    sent.push(window.signal(machineProgress, progress));
+    const told = JSON.stringify(progress);
+    if (!baseline4 || told !== toldWindow) {
+      toldWindow = told;
+      sent.push(window.signal(machineProgress, progress));
+    }
     if (schedulerApi()) sent.push(...tellRegistry());
     await Promise.all(sent.map((p) => p.catch(() => undefined)));
   };

@@ -171,3 +171,11 @@ export type AfterMachineBaseline = (typeof AFTER_MACHINE_BASELINE)[number];
  * (docs/performance.md). Runs started before it send as they did.
  */
 export const MACHINE_BASELINE_3 = 'machine-baseline-3-signals-by-activity';
+/**
+ * Stands for `machine-baseline-3-signals-by-activity` and every machine patch before it, as that one did, and brings
+ * one change of its own, taken only by runs started with it: a report tells the window the machine's progress only
+ * when it differs from what the window was last told. A report made because answers changed (the window does not
+ * mirror them) sent the same progress again, often the only signal in its batch: an activity and a workflow task for
+ * the machine, a signal and a workflow task for the window, to change nothing (docs/performance.md).
+ */
+export const MACHINE_BASELINE_4 = 'machine-baseline-4-progress-when-changed';

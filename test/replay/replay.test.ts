@@ -61,6 +61,7 @@ test.each([
   ['machineWorkflow', 'machine-baseline-2026-11'],
   ['machineWorkflow', 'machine-baseline-2026-11-27'],
   ['machineWorkflow', 'machine-baseline-3-signals-by-activity'],
+  ['machineWorkflow', 'machine-baseline-4-progress-when-changed'],
   ['machineWorkflow', 'deadline-under-load'],
   ['machineWorkflow', 'armed-kills'],
   ['windowWorkflow', 'window-arms-kills'],

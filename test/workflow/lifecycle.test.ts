@@ -116,7 +116,7 @@ test('a new machine run records one patch marker, the baseline standing for ever
         const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
         return data ? [json<{ id: string }>(data).id] : [];
       });
-      expect(patches).toEqual(['machine-baseline-3-signals-by-activity']);
+      expect(patches).toEqual(['machine-baseline-4-progress-when-changed']);
       // And so one TemporalChangeVersion upsert, not one per patch.
       const versionUpserts = history.events!.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion);
       expect(versionUpserts).toHaveLength(1);
@@ -153,6 +153,40 @@ test('a machine signals its window by the window\'s run, and publishes no bookke
     });
     expect(states.length).toBeGreaterThan(2);
     for (const state of states) expect(state).not.toHaveProperty('reported');
+  });
+});
+
+test('answers tell the window nothing it mirrors: a second answer sends it no progress report (machine-baseline-4)', async () => {
+  // Nobody answers by itself: the test answers for the decliner, then for the silent framework, each once reported.
+  const h = harness({ frameworks: { mover: 'silent', decliner: 'silent', silent: 'silent' } });
+  await h.run(async () => {
+    const window = await h.open([sim(6)], { durationMs: HOUR }); // sim-06 holds tasks of decliner and silent
+    const machine = suite.env().client.workflow.getHandle(h.ids.machine(sim(6)));
+    const offerTo = (frameworkId: string) => h.eventsOf(frameworkId, 'INVERSE_OFFERS')[0]?.event;
+    await eventually(() => offerTo('decliner') !== undefined && offerTo('silent') !== undefined, 'inverse offers to decliner and silent');
+    const idOf = (frameworkId: string) => {
+      const event = offerTo(frameworkId);
+      return event?.type === 'INVERSE_OFFERS' ? event.inverse_offers.inverse_offers[0].id.value : '';
+    };
+    const history = async () => (await machine.fetchHistory()).events ?? [];
+    // The answers a report published for Mesos' status: the last MaintenanceAnswers search attribute upserted.
+    const answersReported = async () => {
+      const upserts = (await history()).flatMap((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.MaintenanceAnswers ?? []);
+      const last = upserts.at(-1)?.data;
+      return last ? json<string[]>(last).length : 0;
+    };
+    const progress = async () => signalsIn(await history()).filter((sent) => sent.name === 'machineProgress').map((sent) => sent.arg as { phase: string });
+
+    await h.answer('decliner', 'DECLINE', [idOf('decliner')]);
+    await eventually(async () => (await answersReported()) === 1 && (await progress()).length === 1, 'the first answer reported');
+    await h.answer('silent', 'DECLINE', [idOf('silent')]);
+    await eventually(async () => (await answersReported()) === 2, 'the second answer reported');
+    expect((await progress()).map((p) => p.phase)).toEqual(['draining']); // not told the same progress again
+
+    await h.windowResult(window.id);
+    await machine.result();
+    const phases = (await progress()).map((p) => p.phase);
+    expect(phases).toEqual(['draining', 'hard-draining', 'down', 'done']);
   });
 });
 
