@@ -271,7 +271,7 @@ describe('the Dockerfile', () => {
     const install = build.findIndex((l) => /^RUN npm ci\b/.test(l));
     expect(patches).toBeGreaterThanOrEqual(0);
     expect(patches).toBeLessThan(install);
-    expect(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.postinstall).toBe('patch-package');
+    expect(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.postinstall).toBe('patch-package --error-on-fail');
   });
 
   test('it copies the build (processes and the workflow code the worker bundles from it) and starts main', () => {
