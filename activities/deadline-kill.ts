@@ -6,6 +6,7 @@
 // - killAtDeadline (armed-kills): a machine arms its own, up to a minute before its deadline;
 // - killWindowAtDeadline (window-arms-kills): a window arms one for all its machines when it starts, for those whose
 //   workflow has not armed its own by then (under load, a machine's workflow may start only after its deadline).
+import { status } from '@grpc/grpc-js';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -206,7 +207,7 @@ const NOT_STARTED = "the machine's workflow has not started";
 
 /** The workflow does not exist (the client's error, or gRPC's NOT_FOUND from a raw call). */
 function isNotFound(err: unknown): boolean {
-  return err instanceof WorkflowNotFoundError || (err as { code?: number } | undefined)?.code === 5;
+  return err instanceof WorkflowNotFoundError || (err as { code?: number } | undefined)?.code === status.NOT_FOUND;
 }
 
 /**

@@ -111,7 +111,7 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   // Its window, its parent, by its run (signals-to-known-runs). The schedule, the registry and the mailboxes continue
   // as new, so their runs change: they are signalled by workflow ID.
   const parent = workflowInfo().parent;
-  const window = knownRun(ids.window(m.windowId), parent?.workflowId === ids.window(m.windowId) ? parent.runId : undefined);
+  const window = receiver(ids.window(m.windowId), parent?.workflowId === ids.window(m.windowId) ? parent.runId : undefined);
   let inFlight = 0;
   /** When this run last looked at the machine (a run after continue-as-new looks first). */
   let lastLookMs: number | undefined;
@@ -312,11 +312,12 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   return m.view(Date.now());
 
   /**
-   * A workflow this machine signals, by its run when that is known (signals-to-known-runs): the server then finds it
-   * without looking up the current run in its store, at every attempt. A run that has closed since (reset, or
-   * terminated by hand and started again) is signalled by ID after all.
+   * A workflow this machine signals: through the outbox (signals-by-activity), or by a workflow command each (older
+   * runs). By its run when that is known (signals-to-known-runs): the server then finds it without looking up the
+   * current run in its store, at every attempt. A run that has closed since (reset, or terminated by hand and started
+   * again) is signalled by ID after all. The schedule, the registry and the mailboxes continue as new: by ID only.
    */
-  function knownRun(workflowId: string, runId: string | undefined): Receiver {
+  function receiver(workflowId: string, runId?: string): Receiver {
     if (outbox) return outbox.to(workflowId, runId);
     const byId = getExternalWorkflowHandle(workflowId);
     const byRun = runId === undefined ? undefined : getExternalWorkflowHandle(workflowId, runId);
@@ -326,11 +327,6 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
         return byRun.signal(def, arg).catch(() => byId.signal(def, arg));
       },
     };
-  }
-
-  /** A workflow this machine signals by its workflow ID: through the outbox, or by workflow command (older runs). */
-  function receiver(workflowId: string): Receiver {
-    return outbox ? outbox.to(workflowId) : getExternalWorkflowHandle(workflowId);
   }
 
   async function drainStep(): Promise<void> {

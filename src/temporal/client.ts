@@ -1,4 +1,5 @@
 // The Temporal client every surface uses, and the translation of Temporal's errors into maint's vocabulary.
+import { status } from '@grpc/grpc-js';
 import {
   Client,
   Connection,
@@ -31,15 +32,15 @@ export function toMaintError(err: unknown): unknown {
     }
   }
   if (err instanceof WorkflowNotFoundError) return new MaintError(ErrorCode.NOT_FOUND, err.message);
-  // UNAVAILABLE (14), DEADLINE_EXCEEDED (4) or CANCELLED (1: the client's deadline passed while the SDK retried the
+  // UNAVAILABLE, DEADLINE_EXCEEDED or CANCELLED (the client's deadline passed while the SDK retried the
   // call), bare or wrapped in the client's ServiceError (a query, a visibility list): the request may be sent again
   // later, so 503, not 500 (bench:fleet saw the wrapped forms under load).
   const grpc = err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : err;
-  if (isGrpcServiceError(grpc) && (grpc.code === 14 || grpc.code === 4 || grpc.code === 1)) {
+  if (isGrpcServiceError(grpc) && [status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.CANCELLED].includes(grpc.code)) {
     return new MaintError(ErrorCode.UNAVAILABLE, `Temporal is unavailable: ${grpc.details ?? grpc.message}`);
   }
-  // RESOURCE_EXHAUSTED (8): the server sheds load (rate limits, too many updates in flight on one workflow).
-  if (isGrpcServiceError(grpc) && grpc.code === 8) {
+  // RESOURCE_EXHAUSTED: the server sheds load (rate limits, too many updates in flight on one workflow).
+  if (isGrpcServiceError(grpc) && grpc.code === status.RESOURCE_EXHAUSTED) {
     return new MaintError(ErrorCode.UNAVAILABLE, `Temporal is busy, try again: ${grpc.details ?? grpc.message}`);
   }
   // The update was sent but its outcome not awaited to the end: it may or may not have been applied.
