@@ -46,6 +46,14 @@ export interface HardDrainRequest {
   idempotencyKey: string;
 }
 
+/**
+ * A machine's hard drain (machine-baseline-5): with `downKey`, the machine is also shut down, under that key, once
+ * it is empty, in the same activity. Runs started before it take the machine down with takeMachineDown after.
+ */
+export interface MachineHardDrain extends HardDrainRequest {
+  downKey?: string;
+}
+
 export function createDriverActivities({ driver, frameworks, drainPollMs = 500, logger = SILENT }: ActivityDeps) {
   /**
    * Kills the machine's RUNNING tasks under the request's key (each at most once, whatever the retries) and waits
@@ -73,6 +81,11 @@ export function createDriverActivities({ driver, frameworks, drainPollMs = 500, 
     }
   }
 
+  async function shutDown(machine: MachineId, idempotencyKey: string, log: ReturnType<typeof activityLogger>, fields: object): Promise<void> {
+    await rejectedAsFinal(() => driver.downMachine(machine, idempotencyKey));
+    log.info(fields, 'machine shut down');
+  }
+
   return {
     /** What runs on a machine now, by framework. */
     async inspectMachine(machine: MachineId): Promise<MachineTasks> {
@@ -95,10 +108,14 @@ export function createDriverActivities({ driver, frameworks, drainPollMs = 500, 
 
     /**
      * Kills everything left on the machine, each task with min(its grace period, maxGracePeriod), and returns once
-     * the machine is empty. Heartbeats while it waits, so a crashed worker's attempt is retried promptly.
+     * the machine is empty (and shut down, with `downKey`). Heartbeats while it waits, so a crashed worker's attempt
+     * is retried promptly; a retry kills nothing twice and shuts nothing down twice (both keyed).
      */
-    async hardDrain(req: HardDrainRequest): Promise<KillResult> {
-      return untilEmpty(req, activityLogger(logger, req));
+    async hardDrain({ downKey, ...drain }: MachineHardDrain): Promise<KillResult> {
+      const log = activityLogger(logger, drain);
+      const result = await untilEmpty(drain, log);
+      if (downKey !== undefined) await shutDown(drain.machine, downKey, log, { killed: result.killed.length });
+      return result;
     },
 
     /**
@@ -110,8 +127,7 @@ export function createDriverActivities({ driver, frameworks, drainPollMs = 500, 
     async takeMachineDown(req: { machine: MachineId; idempotencyKey: string; drain?: HardDrainRequest }): Promise<KillResult> {
       const log = activityLogger(logger, req);
       const result = req.drain ? await untilEmpty(req.drain, log, true) : { killed: [] };
-      await rejectedAsFinal(() => driver.downMachine(req.machine, req.idempotencyKey));
-      log.info({ killedFirst: result.killed.length }, 'machine shut down');
+      await shutDown(req.machine, req.idempotencyKey, log, { killedFirst: result.killed.length });
       return result;
     },
 

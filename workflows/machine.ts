@@ -39,6 +39,7 @@ import {
   MACHINE_BASELINE_2,
   MACHINE_BASELINE_3,
   MACHINE_BASELINE_4,
+  MACHINE_BASELINE_5,
   ORDERED_NOTICES,
   PROMPT_HARD_DRAIN,
   QUICK_ESCALATION,
@@ -93,7 +94,8 @@ const DEADLINE_KILL_SLACK_MS = 60_000;
 export async function machineWorkflow(input: MachineInput): Promise<MachineView> {
   // A run started with a baseline takes every earlier patch's path without a marker each (patches.ts). The newest is
   // asked first: a run started with it records that one marker only.
-  const baseline4 = patched(MACHINE_BASELINE_4);
+  const baseline5 = patched(MACHINE_BASELINE_5);
+  const baseline4 = baseline5 || patched(MACHINE_BASELINE_4);
   const baseline3 = baseline4 || patched(MACHINE_BASELINE_3);
   const baseline2 = baseline3 || patched(MACHINE_BASELINE_2);
   const baseline = baseline2 || patched(MACHINE_BASELINE);
@@ -522,13 +524,22 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     return m.upAtMs !== undefined && nowMs >= m.upAtMs;
   }
 
-  /** Sends the hard drain's kills to the cluster; the activity then waits for the machine to be empty. */
+  /**
+   * Sends the hard drain's kills to the cluster; the activity then waits for the machine to be empty, and (baseline 5)
+   * shuts it down.
+   */
   function startKills(): StartedKills {
     const request = hardDrainRequest();
-    const summary = hardDrainSummary(label, m.tasksAtLastLook ?? 0, request.maxGracePeriodMs);
-    const result = drain.hardDrain.executeWithOptions({ summary }, [request]);
+    const downToo = baseline5;
+    const summary = hardDrainSummary(label, m.tasksAtLastLook ?? 0, request.maxGracePeriodMs, downToo);
+    const result = drain.hardDrain.executeWithOptions({ summary }, [downToo ? { ...request, downKey: downKey() } : request]);
     result.catch(() => undefined); // awaited in hardDrain(), which sees its failure; not an unhandled rejection before
-    return { request, result };
+    return { request, result, downToo };
+  }
+
+  /** The machine's shutdown, under one key whichever activity does it. */
+  function downKey(): string {
+    return `${m.windowId}/${m.key}/down`;
   }
 
   /** The hard drain's kills, under one key whoever sends them (the deadline's armed kills, the hard drain, the down). */
@@ -537,7 +548,6 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
   }
 
   async function hardDrain(): Promise<void> {
-    const key = `${m.windowId}/${m.key}`;
     let killed: { taskId: string; frameworkId: string }[] = [];
     if (m.known) {
       const started = kills ?? startKills();
@@ -545,9 +555,11 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       kills = undefined;
       const drainRequest = started.request;
       // The down kills, under the same key, what a framework placed after the hard drain found the machine empty.
-      const down = await drain.takeMachineDown.executeWithOptions({ summary: `shut ${label} down (window ${m.windowId})` }, [
-        { machine: m.machine, idempotencyKey: `${key}/down`, drain: drainRequest },
-      ]);
+      const down = started.downToo
+        ? undefined
+        : await drain.takeMachineDown.executeWithOptions({ summary: `shut ${label} down (window ${m.windowId})` }, [
+            { machine: m.machine, idempotencyKey: downKey(), drain: drainRequest },
+          ]);
       // Each key's answer lists every task killed under it so far; runs recorded before the down killed answer none.
       const killedIds = new Set<string>();
       killed = [...result.killed, ...(down?.killed ?? [])]
@@ -651,4 +663,6 @@ interface ArmedKills {
 interface StartedKills {
   request: HardDrainRequest;
   result: Promise<KillResult>;
+  /** The activity shuts the machine down too (machine-baseline-5). */
+  downToo: boolean;
 }

@@ -179,3 +179,11 @@ export const MACHINE_BASELINE_3 = 'machine-baseline-3-signals-by-activity';
  * the machine, a signal and a workflow task for the window, to change nothing (docs/performance.md).
  */
 export const MACHINE_BASELINE_4 = 'machine-baseline-4-progress-when-changed';
+/**
+ * Stands for `machine-baseline-4-progress-when-changed` and every machine patch before it, as that one did, and brings
+ * one change of its own, taken only by runs started with it: the hard drain's activity also shuts the machine down
+ * once it is empty (`downKey`), where a second activity, takeMachineDown, did it after: one activity and one workflow
+ * task fewer for every machine that goes down (docs/performance.md). Runs started before it take the machine down as
+ * they did.
+ */
+export const MACHINE_BASELINE_5 = 'machine-baseline-5-down-with-hard-drain';

@@ -73,9 +73,9 @@ export function windowWorkflowSummary(
 // ---- activity summaries -------------------------------------------------------------------------------------------
 
 /** "hard drain sim-07: kill 4 tasks, grace ≤ 30s": each task gets min(its own grace, the policy's maximum). */
-export function hardDrainSummary(label: string, tasks: number, maxGracePeriodMs: number | undefined): string {
+export function hardDrainSummary(label: string, tasks: number, maxGracePeriodMs: number | undefined, thenDown = false): string {
   const grace = maxGracePeriodMs === undefined ? "each task's own grace" : `grace ≤ ${formatDurationShort(maxGracePeriodMs)}`;
-  return `hard drain ${label}: kill ${count(tasks, 'task')}, ${grace}`;
+  return `hard drain ${label}: kill ${count(tasks, 'task')}, ${grace}${thenDown ? ', then shut it down' : ''}`;
 }
 
 /** A window's deadline kills armed for its machines (window-arms-kills). */

@@ -184,7 +184,8 @@ test('a drained window in the metrics of both processes, and in their logs', asy
   for (const l of down) expect(l.workflowId).toBe(`${stack.env.MAINT_INSTANCE}/machine/h=${l.machine.hostname};i=${l.machine.ip}`);
   const activities = workerLogs.filter((l) => l.msg === 'machine shut down' && l.windowId === id);
   expect(activities.map((l) => l.machine.hostname).sort()).toEqual(['sim-01', 'sim-02', 'sim-03', 'sim-06']);
-  expect(activities.every((l) => l.activityType === 'takeMachineDown' && typeof l.workflowId === 'string')).toBe(true);
+  // The hard drain's activity shuts the machine down once it is empty (machine-baseline-5).
+  expect(activities.every((l) => l.activityType === 'hardDrain' && typeof l.workflowId === 'string')).toBe(true);
   const webhookWarnings = workerLogs.filter((l) => l.frameworkId === 'broken' && l.reason === 'http-5xx');
   expect(webhookWarnings.length).toBeGreaterThan(0);
 

@@ -62,6 +62,7 @@ test.each([
   ['machineWorkflow', 'machine-baseline-2026-11-27'],
   ['machineWorkflow', 'machine-baseline-3-signals-by-activity'],
   ['machineWorkflow', 'machine-baseline-4-progress-when-changed'],
+  ['machineWorkflow', 'machine-baseline-5-down-with-hard-drain'],
   ['machineWorkflow', 'deadline-under-load'],
   ['machineWorkflow', 'armed-kills'],
   ['windowWorkflow', 'window-arms-kills'],

@@ -10,7 +10,7 @@ type Sim = Awaited<ReturnType<typeof startSim>>;
 let sim: Sim;
 
 beforeAll(async () => {
-  sim = await startSim({ port: 0, machines: 2, frameworks: [], layout: () => [{ frameworkId: 'early' }], taskGracePeriodMs: 300 });
+  sim = await startSim({ port: 0, machines: 3, frameworks: [], layout: () => [{ frameworkId: 'early' }], taskGracePeriodMs: 300 });
 });
 afterAll(() => sim.close());
 
@@ -56,4 +56,22 @@ test('a task placed after the hard drain found the machine empty is killed by th
   const stats = (await (await fetch(`${sim.url}/stats`)).json()) as { kills: Record<string, number>; lost: unknown[] };
   expect(stats.lost).toEqual([]);
   expect(Object.values(stats.kills).every((n) => n === 1)).toBe(true); // none killed twice, on either machine
+}, 20_000);
+
+test('with a down key, the hard drain shuts the machine down once empty; a retry kills and shuts down nothing twice', async () => {
+  const activities = createDriverActivities({ driver: new SimDriver(sim.url), frameworks: undefined as never, drainPollMs: 50 });
+  const machine = { hostname: 'sim-03', ip: '192.0.2.3' };
+  const request = { machine, idempotencyKey: 'w-1/sim-03/hard-drain', downKey: 'w-1/sim-03/down' };
+  const env = new MockActivityEnvironment();
+  const first = (await env.run(activities.hardDrain, request)) as Awaited<ReturnType<typeof activities.hardDrain>>;
+  expect(first.killed.map((k) => k.frameworkId)).toEqual(['early']);
+  const described = async () => (await (await fetch(`${sim.url}/machines/sim-03`)).json()) as { down: boolean; tasks: unknown[] };
+  expect(await described()).toMatchObject({ down: true, tasks: [] });
+
+  // A retry after a worker crash, say: the same answer, no second kill.
+  const again = (await env.run(activities.hardDrain, request)) as Awaited<ReturnType<typeof activities.hardDrain>>;
+  expect(again.killed).toEqual(first.killed);
+  expect((await described()).down).toBe(true);
+  const stats = (await (await fetch(`${sim.url}/stats`)).json()) as { kills: Record<string, number> };
+  expect(Object.values(stats.kills).every((n) => n === 1)).toBe(true);
 }, 20_000);

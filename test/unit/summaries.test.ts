@@ -66,6 +66,7 @@ describe('summaries', () => {
     expect(hardDrainSummary('sim-07', 4, 30_000)).toBe('hard drain sim-07: kill 4 tasks, grace ≤ 30s');
     expect(hardDrainSummary('sim-07', 1, 90 * 60_000)).toBe('hard drain sim-07: kill 1 task, grace ≤ 1h30m');
     expect(hardDrainSummary('sim-07', 0, undefined)).toBe("hard drain sim-07: kill 0 tasks, each task's own grace");
+    expect(hardDrainSummary('sim-07', 2, 1_000, true)).toBe('hard drain sim-07: kill 2 tasks, grace ≤ 1s, then shut it down');
   });
 
   test('an agent drain: the grace and whether the agent is marked gone', () => {

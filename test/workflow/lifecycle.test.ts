@@ -116,7 +116,7 @@ test('a new machine run records one patch marker, the baseline standing for ever
         const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
         return data ? [json<{ id: string }>(data).id] : [];
       });
-      expect(patches).toEqual(['machine-baseline-4-progress-when-changed']);
+      expect(patches).toEqual(['machine-baseline-5-down-with-hard-drain']);
       // And so one TemporalChangeVersion upsert, not one per patch.
       const versionUpserts = history.events!.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion);
       expect(versionUpserts).toHaveLength(1);

@@ -45,7 +45,7 @@ test('while a machine waits for a slot, its looks come further apart, up to eigh
   // A look a check interval would be 90 or more in the wait; doubling up to 8 intervals makes it 1, 2, 4, then 8 at most.
   expect(looks.length).toBeLessThan(3 + waitedMs / (8 * checkIntervalMs) + 4);
   // The timers between looks: those started before the machine is taken down (the up timer comes after).
-  const down = history.events!.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'takeMachineDown');
+  const down = history.events!.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'hardDrain');
   const timers = history.events!.slice(0, down).flatMap((e) => {
     const t = e.timerStartedEventAttributes?.startToFireTimeout;
     return t ? [Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6)] : [];
