@@ -39,6 +39,7 @@ import {
 import { BenchStack, cpuSeconds, machineLoad, peakRssMb, timedGet } from './bench-stack-support';
 import { serverProfileTable, startServerProfile } from './bench-server-profile';
 import { temporalCliPath } from '../src/temporal/binaries';
+import { activitiesRun } from '../src/temporal/activities-run';
 import { sentSignals } from '../src/temporal/sent-signals';
 import path from 'node:path';
 
@@ -180,7 +181,7 @@ async function run(stack: BenchStack): Promise<void> {
   const byType = countBy(machineHistoryEvents.map((e) => eventTypeName(e.eventType)));
   // By workflow command or from the sendSignals activity (signals-by-activity): the same signals either way.
   const signalsSent = countBy(sentSignals(machineHistoryEvents).map((s) => s.name));
-  const activities = countBy(machineHistoryEvents.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []));
+  const activities = countBy(activitiesRun(machineHistoryEvents).map((a) => (a.how === 'local' ? `${a.type} (local)` : a.type)));
   const others = await otherWorkflows(stack.client, ids);
   // Where a workflow task's time goes: waiting for the worker, or in it (machines' sample, and the registry).
   const timed = (events: temporal.api.history.v1.IHistoryEvent[]) =>

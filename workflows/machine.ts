@@ -7,8 +7,10 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   type SignalDefinition,
   setHandler,
@@ -25,7 +27,7 @@ import { hardDrainKey, machineLabel } from '../src/domain/machine';
 import type { MachinePhase, MachineView } from '../src/domain/window';
 import { WorkflowIds } from '../src/temporal/ids';
 import { ANSWERS, answerValue, DEADLINE, MACHINE, MODE, WINDOW } from '../src/temporal/search-attributes';
-import { CLUSTER_CALL, drainCall, SIGNALS_CALL } from './activity-options';
+import { CLUSTER_CALL, CLUSTER_CALL_IN_TASK, drainCall, SIGNALS_CALL } from './activity-options';
 import { deadlineKillSummary, drainWaitSummary, hardDrainSummary, lastNoticesSummary, lookSummary, upTimerSummary } from './summaries';
 import { MachineState, type MachineSnapshot, type PendingDelivery } from './machine-state';
 import { MACHINE_STATE_MEMO, publishedState } from '../src/temporal/published-state';
@@ -69,6 +71,21 @@ import {
 } from './messages';
 
 const cluster = proxyActivities<Activities>(CLUSTER_CALL);
+const clusterInTask = proxyLocalActivities<Activities>(CLUSTER_CALL_IN_TASK);
+
+/**
+ * A short cluster call: in the workflow task first (`inTask`, machine-baseline-5), as an activity when the cluster has
+ * not answered it within CLUSTER_CALL_IN_TASK's few seconds (or always, for runs started before the baseline).
+ */
+async function clusterCall<T>(inTask: boolean, call: (proxy: Pick<typeof cluster, 'inspectMachine' | 'bringMachineUp'>) => Promise<T>): Promise<T> {
+  if (!inTask) return call(cluster);
+  try {
+    return await call(clusterInTask);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return call(cluster);
+  }
+}
 const drain = proxyActivities<Activities>(drainCall('2h'));
 const notify = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
@@ -341,10 +358,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     if (fired || (armed && (armed.deadlineMs !== m.deadlineMs || !m.killsAtDeadline()))) disarm();
     if (lastLookMs !== undefined && lookCanWait(Date.now(), lastLookMs) && since(QUICK_ESCALATION)) return decide();
     const tasksBefore = m.tasksAtLastLook;
-    const seen = await cluster.inspectMachine.executeWithOptions(
-      { summary: lookSummary(label, m.phase, m.tasksAtLastLook) },
-      [m.machine],
-    );
+    const summary = lookSummary(label, m.phase, m.tasksAtLastLook);
+    const seen = await clusterCall(baseline5, (proxy) => proxy.inspectMachine.executeWithOptions({ summary }, [m.machine]));
     lastLookMs = Date.now();
     m.observe(seen, lastLookMs, () => ids.offer(ids.machine(m.machine), uuid4())).forEach(deliver);
     unchangedLooks = WAITS_ON_SIGNAL.includes(m.phase) && m.tasksAtLastLook === tasksBefore ? unchangedLooks + 1 : 0;
@@ -592,9 +607,9 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       }
     }
     if (m.known) {
-      await cluster.bringMachineUp.executeWithOptions({ summary: `bring ${label} up (${why})` }, [
-        { machine: m.machine, idempotencyKey: `${m.windowId}/${m.key}/up` },
-      ]);
+      const summary = `bring ${label} up (${why})`;
+      const request = { machine: m.machine, idempotencyKey: `${m.windowId}/${m.key}/up` };
+      await clusterCall(baseline5, (proxy) => proxy.bringMachineUp.executeWithOptions({ summary }, [request]));
     }
     m.markUp(Date.now(), why);
     observe.up(m);

@@ -181,9 +181,11 @@ export const MACHINE_BASELINE_3 = 'machine-baseline-3-signals-by-activity';
 export const MACHINE_BASELINE_4 = 'machine-baseline-4-progress-when-changed';
 /**
  * Stands for `machine-baseline-4-progress-when-changed` and every machine patch before it, as that one did, and brings
- * one change of its own, taken only by runs started with it: the hard drain's activity also shuts the machine down
- * once it is empty (`downKey`), where a second activity, takeMachineDown, did it after: one activity and one workflow
- * task fewer for every machine that goes down (docs/performance.md). Runs started before it take the machine down as
- * they did.
+ * changes of its own, taken only by runs started with it, each a workflow task fewer (docs/performance.md):
+ * - the hard drain's activity also shuts the machine down once it is empty (`downKey`), where a second activity,
+ *   takeMachineDown, did it after;
+ * - a look at the machine and its up are local activities (CLUSTER_CALL_IN_TASK), run in the workflow task that needs
+ *   their answer, where each was an activity and a workflow task of its own.
+ * Runs started before it go on as they did.
  */
-export const MACHINE_BASELINE_5 = 'machine-baseline-5-down-with-hard-drain';
+export const MACHINE_BASELINE_5 = 'machine-baseline-5-fewer-tasks';

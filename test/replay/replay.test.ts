@@ -2,8 +2,10 @@
 // a running maintenance (a non-determinism) fails here before it reaches a worker.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { activitiesRun } from '../../src/temporal/activities-run';
 import { quietSinks, WORKFLOWS_PATH } from '../../src/temporal/worker';
 
 const DIR = path.join(__dirname, 'histories');
@@ -62,7 +64,7 @@ test.each([
   ['machineWorkflow', 'machine-baseline-2026-11-27'],
   ['machineWorkflow', 'machine-baseline-3-signals-by-activity'],
   ['machineWorkflow', 'machine-baseline-4-progress-when-changed'],
-  ['machineWorkflow', 'machine-baseline-5-down-with-hard-drain'],
+  ['machineWorkflow', 'machine-baseline-5-fewer-tasks'],
   ['machineWorkflow', 'deadline-under-load'],
   ['machineWorkflow', 'armed-kills'],
   ['windowWorkflow', 'window-arms-kills'],
@@ -77,6 +79,19 @@ test.each([
   const marked = files.filter((f) => f.startsWith(`${type}--`)).map((f) => patchesIn(f).includes(patch));
   expect(marked).toContain(true); // the new path replays
   expect(marked).toContain(false); // and so does the old one
+});
+
+test('machine histories hold both ways of each cluster call: an activity task each, and, from baseline 5, local looks and ups and the down in the hard drain', () => {
+  const runs = files
+    .filter((f) => f.startsWith('machineWorkflow--'))
+    .map((f) => activitiesRun(historyFromJSON(JSON.parse(readFileSync(path.join(DIR, f), 'utf8'))).events ?? []).map((a) => `${a.type} ${a.how}`));
+  for (const call of ['inspectMachine activity', 'inspectMachine local', 'bringMachineUp activity', 'bringMachineUp local', 'takeMachineDown activity']) {
+    expect(runs.some((r) => r.includes(call))).toBe(true);
+  }
+  // A run that looks in its workflow task also shuts the machine down with its hard drain.
+  const baseline5 = runs.filter((r) => r.includes('inspectMachine local'));
+  expect(baseline5.length).toBeGreaterThan(0);
+  expect(baseline5.every((r) => !r.includes('takeMachineDown activity') && !r.includes('inspectMachine activity'))).toBe(true);
 });
 
 /** The patch ids a history recorded (core_patch markers; the payload is base64 JSON `{"id": …}`). */

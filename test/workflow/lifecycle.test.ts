@@ -4,6 +4,7 @@ import { eventually } from '../support/eventually';
 import { simMachine as sim } from '../support/harness';
 import { timeSkippingSuite } from '../support/time-skipping';
 import { scheduleView } from '../../workflows/messages';
+import { activitiesRun } from '../../src/temporal/activities-run';
 import { sentSignals as signalsIn } from '../../src/temporal/sent-signals';
 
 const HOUR = 3_600_000;
@@ -50,8 +51,8 @@ test('a new machine run looks first: no report to its window before it has somet
     const commands = history.events!.flatMap((e) =>
       e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendSignals' || e.signalExternalWorkflowExecutionInitiatedEventAttributes
         ? signalsIn([e]).map((sent) => sent.name)
-        : e.activityTaskScheduledEventAttributes
-          ? [e.activityTaskScheduledEventAttributes.activityType!.name!]
+        : activitiesRun([e]).length
+          ? activitiesRun([e]).map((a) => a.type)
           : e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.MaintenanceMode
             ? ['search attributes']
             : [],
@@ -116,7 +117,7 @@ test('a new machine run records one patch marker, the baseline standing for ever
         const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
         return data ? [json<{ id: string }>(data).id] : [];
       });
-      expect(patches).toEqual(['machine-baseline-5-down-with-hard-drain']);
+      expect(patches).toEqual(['machine-baseline-5-fewer-tasks']);
       // And so one TemporalChangeVersion upsert, not one per patch.
       const versionUpserts = history.events!.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion);
       expect(versionUpserts).toHaveLength(1);

@@ -1,5 +1,6 @@
 // maxParallel pacing and continue-as-new, on the time-skipping server.
 import type { MachineId } from '../../src/domain/machine';
+import { activitiesRun } from '../../src/temporal/activities-run';
 import type { Policy } from '../../src/domain/policy';
 import type { HarnessOptions } from '../support/harness';
 import { simMachine as sim } from '../support/harness';
@@ -41,7 +42,7 @@ test('while a machine waits for a slot, its looks come further apart, up to eigh
   const waitedMs = at(last, 'DOWN') - at(last, 'waiting for a slot');
   expect(waitedMs).toBeGreaterThan(HOUR + 30 * MINUTE);
   const history = await suite.env().client.workflow.getHandle(h.ids.machine(last.id)).fetchHistory();
-  const looks = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'inspectMachine');
+  const looks = activitiesRun(history.events!).filter((a) => a.type === 'inspectMachine');
   // A look a check interval would be 90 or more in the wait; doubling up to 8 intervals makes it 1, 2, 4, then 8 at most.
   expect(looks.length).toBeLessThan(3 + waitedMs / (8 * checkIntervalMs) + 4);
   // The timers between looks: those started before the machine is taken down (the up timer comes after).

@@ -8,6 +8,7 @@ import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } f
 import type { FrameworkNotice, MachineUnavailability } from '../../src/domain/framework';
 import { machineKey, type MachineId } from '../../src/domain/machine';
 import { AgentService } from '../../src/service/agents';
+import { activitiesRun } from '../../src/temporal/activities-run';
 import { sentSignals } from '../../src/temporal/sent-signals';
 import type { agentWorkflow } from '../../workflows/agent';
 import type { frameworksWorkflow } from '../../workflows/frameworks';
@@ -352,11 +353,7 @@ describe('with real machine workflows', () => {
       // Held about an hour, it looked at its machine a few times, not once a check interval (a minute here): looks
       // that find nothing new come further apart, up to eight intervals, while the registry's answer is awaited.
       const secondHistory = await h.env.client.workflow.getHandle(h.ids.machine(second.id)).fetchHistory();
-      const looksWhileHeld = secondHistory.events!.filter(
-        (e) =>
-          e.activityTaskScheduledEventAttributes?.activityType?.name === 'inspectMachine' &&
-          Number(e.eventTime!.seconds) * 1000 >= heldEntry!.atMs,
-      );
+      const looksWhileHeld = activitiesRun(secondHistory.events!).filter((a) => a.type === 'inspectMachine' && a.atMs >= heldEntry!.atMs);
       const heldMs = at(second, 'DOWN')! - heldEntry!.atMs;
       expect(heldMs).toBeGreaterThan(50 * 60_000);
       expect(looksWhileHeld.length).toBeGreaterThan(0); // it does look: a machine emptied meanwhile needs no budget
