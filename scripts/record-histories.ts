@@ -311,6 +311,22 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    // The cluster does not answer a machine's looks for a while: the look in the workflow task fails its attempts
+    // and is made again as an activity that waits for the cluster (machine-baseline-5's fallback).
+    name: 'cluster-away',
+    async run(s) {
+      const id = await create(s, { machines: [sim(22)], drainWithin: '8s', duration: '2s' });
+      await machinePhase(s, id, 'sim-22', 'draining');
+      const res = await fetch(`${s.simUrl}/faults/unreachable`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ machine: 'sim-22', forMs: 5_000 }),
+      });
+      if (res.status !== 200) throw new Error(`fault on sim-22 failed: ${res.status}`);
+      return id;
+    },
+  },
+  {
     name: 'crash-and-resume',
     async run(s) {
       const id = await create(s, { machines: [sim(4)], drainWithin: '4s', duration: '2s' });
@@ -330,7 +346,7 @@ async function main(): Promise<void> {
     ? undefined
     : await startDevServer({ port: await freePort(), namespace: 'default', dbFile: path.join(dir, 'temporal.db') });
   if (server) process.env.TEMPORAL_ADDRESS = server.address;
-  const stack = await Stack.start({ machines: 21, checkInterval: '1s', taskGrace: '500ms' });
+  const stack = await Stack.start({ machines: 22, checkInterval: '1s', taskGrace: '500ms' });
   const only = process.env.RECORD_ONLY?.split(',').map((n) => n.trim());
   const client = await recorderClient();
   try {

@@ -72,10 +72,17 @@ import {
 
 const cluster = proxyActivities<Activities>(CLUSTER_CALL);
 const clusterInTask = proxyLocalActivities<Activities>(CLUSTER_CALL_IN_TASK);
+const drain = proxyActivities<Activities>(drainCall('2h'));
+const notify = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+const signalsOut = proxyActivities<Activities>(SIGNALS_CALL);
 
 /**
  * A short cluster call: in the workflow task first (`inTask`, machine-baseline-5), as an activity when the cluster has
- * not answered it within CLUSTER_CALL_IN_TASK's few seconds (or always, for runs started before the baseline).
+ * not answered it in CLUSTER_CALL_IN_TASK's few attempts (or always, for runs started before the baseline).
  */
 async function clusterCall<T>(inTask: boolean, call: (proxy: Pick<typeof cluster, 'inspectMachine' | 'bringMachineUp'>) => Promise<T>): Promise<T> {
   if (!inTask) return call(cluster);
@@ -86,13 +93,6 @@ async function clusterCall<T>(inTask: boolean, call: (proxy: Pick<typeof cluster
     return call(cluster);
   }
 }
-const drain = proxyActivities<Activities>(drainCall('2h'));
-const notify = proxyActivities<Activities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
-
-const signalsOut = proxyActivities<Activities>(SIGNALS_CALL);
 
 const DEFAULT_MAX_HISTORY_EVENTS = 4_000;
 /** How long a finishing machine waits for its last notices (rescinds) to reach frameworks. */

@@ -54,6 +54,7 @@ const KillBody = z.object({
   idempotencyKey: z.string().min(1),
 });
 const KeyBody = z.object({ idempotencyKey: z.string().min(1) });
+const UnreachableBody = z.object({ machine: z.string().min(1), forMs: z.number().int().positive() });
 const LaunchBody = z.object({
   frameworkId: z.string().min(1),
   machine: z.union([z.string().min(1), MachineIdBody]),
@@ -79,7 +80,20 @@ export function createSimServer({ fleet, frameworks }: { fleet: Fleet; framework
   app.get('/healthz', (_req, res) => sendJson(res, 200, { ok: true }));
 
   app.get('/machines', (_req, res) => sendJson(res, 200, fleet.machines()));
-  app.get('/machines/:machine', (req, res) => sendJson(res, 200, fleet.describe(req.params.machine)));
+  // A cluster API failing for some machines a while (POST /faults/unreachable, by the name maint asks with): their
+  // looks answer 503. Tests and recorded histories use it for the path a look takes when the cluster does not answer.
+  const unreachableUntil = new Map<string, number>();
+  app.post('/faults/unreachable', (req, res) => {
+    const { machine, forMs } = UnreachableBody.parse(readBody(req));
+    unreachableUntil.set(machine, Date.now() + forMs);
+    sendJson(res, 200, {});
+  });
+  app.get('/machines/:machine', (req, res) => {
+    if ((unreachableUntil.get(req.params.machine) ?? 0) > Date.now()) {
+      throw new MaintError(ErrorCode.UNAVAILABLE, `machine ${req.params.machine} is unreachable (a simulated fault)`);
+    }
+    sendJson(res, 200, fleet.describe(req.params.machine));
+  });
   app.post('/machines/:machine/kill', (req, res) => {
     const body = KillBody.parse(readBody(req));
     sendJson(res, 200, fleet.killTasks({ machine: req.params.machine, ...body }));

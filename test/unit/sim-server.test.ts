@@ -398,6 +398,17 @@ describe('HTTP API', () => {
     expect(await request('GET', '/nowhere')).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
   });
 
+  test('a simulated fault: a machine unreachable a while answers its looks 503 (a retryable error for the driver), others 200', async () => {
+    expect(await request('POST', '/faults/unreachable', { machine: 'sim-19', forMs: 300 })).toEqual({ status: 200, body: {} });
+    expect(await request('GET', '/machines/sim-19')).toMatchObject({ status: 503, body: { error: 'UNAVAILABLE' } });
+    expect((await request('GET', '/machines/sim-18')).status).toBe(200);
+    const error = await new SimDriver(sim.url).describeMachine({ hostname: 'sim-19' }).catch((err: Error) => err);
+    expect(error).toMatchObject({ name: 'Error', message: expect.stringMatching(/503/) });
+    await new Promise((r) => setTimeout(r, 350));
+    expect((await request('GET', '/machines/sim-19')).status).toBe(200);
+    expect(await request('POST', '/faults/unreachable', { machine: 'sim-19' })).toMatchObject({ status: 400, body: { error: 'INVALID' } });
+  });
+
   test('tests launch tasks for any framework; bad input is a 400', async () => {
     const launch = (body: object) => request('POST', '/tasks', { frameworkId: 'batch', ...body });
     expect(await launch({ machine: { hostname: 'sim-20' }, gracePeriodMs: 7 })).toMatchObject({
