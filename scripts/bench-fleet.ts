@@ -39,7 +39,7 @@ import {
 import { BenchStack, cpuSeconds, machineLoad, peakRssMb, timedGet } from './bench-stack-support';
 import { serverProfileTable, startServerProfile } from './bench-server-profile';
 import { temporalCliPath } from '../src/temporal/binaries';
-import { activitiesRun } from '../src/temporal/activities-run';
+import { activitiesRun, eventTimeMs } from '../src/temporal/activities-run';
 import { sentSignals } from '../src/temporal/sent-signals';
 import path from 'node:path';
 
@@ -185,7 +185,7 @@ async function run(stack: BenchStack): Promise<void> {
   const others = await otherWorkflows(stack.client, ids);
   // Where a workflow task's time goes: waiting for the worker, or in it (machines' sample, and the registry).
   const timed = (events: temporal.api.history.v1.IHistoryEvent[]) =>
-    events.map((e) => ({ type: eventTypeName(e.eventType), atMs: Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6) }));
+    events.map((e) => ({ type: eventTypeName(e.eventType), atMs: eventTimeMs(e) }));
   const machineTasks = histories.map((h) => workflowTaskTimes(timed(h.events ?? [])));
   const registryTasks = workflowTaskTimes(timed((await stack.client.workflow.getHandle(ids.frameworks).fetchHistory()).events ?? []));
   const taskFigures = (t: { waitMs: number[]; runMs: number[] }) => ({

@@ -545,11 +545,10 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
    */
   function startKills(): StartedKills {
     const request = hardDrainRequest();
-    const downToo = baseline5;
-    const summary = hardDrainSummary(label, m.tasksAtLastLook ?? 0, request.maxGracePeriodMs, downToo);
-    const result = drain.hardDrain.executeWithOptions({ summary }, [downToo ? { ...request, downKey: downKey() } : request]);
+    const summary = hardDrainSummary(label, m.tasksAtLastLook ?? 0, request.maxGracePeriodMs, baseline5);
+    const result = drain.hardDrain.executeWithOptions({ summary }, [baseline5 ? { ...request, downKey: downKey() } : request]);
     result.catch(() => undefined); // awaited in hardDrain(), which sees its failure; not an unhandled rejection before
-    return { request, result, downToo };
+    return { request, result };
   }
 
   /** The machine's shutdown, under one key whichever activity does it. */
@@ -570,7 +569,8 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
       kills = undefined;
       const drainRequest = started.request;
       // The down kills, under the same key, what a framework placed after the hard drain found the machine empty.
-      const down = started.downToo
+      // Kills are seen through by the run that started them, so they went out with this run's baseline.
+      const down = baseline5
         ? undefined
         : await drain.takeMachineDown.executeWithOptions({ summary: `shut ${label} down (window ${m.windowId})` }, [
             { machine: m.machine, idempotencyKey: downKey(), drain: drainRequest },
@@ -678,6 +678,4 @@ interface ArmedKills {
 interface StartedKills {
   request: HardDrainRequest;
   result: Promise<KillResult>;
-  /** The activity shuts the machine down too (machine-baseline-5). */
-  downToo: boolean;
 }

@@ -17,7 +17,7 @@ const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 export function activitiesRun(events: readonly temporal.api.history.v1.IHistoryEvent[]): ActivityRun[] {
   return events.flatMap((e): ActivityRun[] => {
-    const atMs = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+    const atMs = eventTimeMs(e);
     const scheduled = e.activityTaskScheduledEventAttributes?.activityType?.name;
     if (scheduled) return [{ type: scheduled, how: 'activity', atMs }];
     const marker = e.markerRecordedEventAttributes;
@@ -26,4 +26,12 @@ export function activitiesRun(events: readonly temporal.api.history.v1.IHistoryE
     const { activity_type: type } = defaultPayloadConverter.fromPayload<{ activity_type?: string }>(data);
     return type ? [{ type, how: 'local', atMs }] : [];
   });
+}
+
+/**
+ * When a history event happened, in ms. Not the SDK's tsToMs: it needs a Long, and histories read from JSON (the
+ * replay set) carry plain numbers.
+ */
+export function eventTimeMs(e: temporal.api.history.v1.IHistoryEvent): number {
+  return Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
 }

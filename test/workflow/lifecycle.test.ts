@@ -48,15 +48,14 @@ test('a new machine run looks first: no report to its window before it has somet
     await h.windowResult(window.id);
     const history = await suite.env().client.workflow.getHandle(h.ids.machine(sim(1))).fetchHistory();
     // Its commands in order, a batch of signals standing for the signals in it.
-    const commands = history.events!.flatMap((e) =>
-      e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendSignals' || e.signalExternalWorkflowExecutionInitiatedEventAttributes
-        ? signalsIn([e]).map((sent) => sent.name)
-        : activitiesRun([e]).length
-          ? activitiesRun([e]).map((a) => a.type)
-          : e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.MaintenanceMode
-            ? ['search attributes']
-            : [],
-    );
+    const commands = history.events!.flatMap((e) => {
+      if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendSignals' || e.signalExternalWorkflowExecutionInitiatedEventAttributes) {
+        return signalsIn([e]).map((sent) => sent.name);
+      }
+      const ran = activitiesRun([e]).map((a) => a.type);
+      if (ran.length) return ran;
+      return e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.MaintenanceMode ? ['search attributes'] : [];
+    });
     expect(commands[0]).toBe('inspectMachine'); // the window started it DRAINING and shows it so already
     // It still reports every change after: DOWN and UP, to its window, the schedule and the registry.
     expect(commands.filter((c) => c === 'machineProgress').length).toBeGreaterThanOrEqual(2);
