@@ -13,6 +13,12 @@ export const SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string | boolean>> =
   // maint's signals into 3-4 attempts at 1,000 machines; waiting longer queues them instead (docs/performance.md,
   // "Busy workflows wait, not retry"). The cost: a task waiting here holds one of the history service's task workers.
   'history.cacheNonUserContextLockTimeout': '5s',
+  // The dev server alone turns this on unless told (Temporal's own words: "should not be turned on in production"):
+  // it reads the cluster's metadata from the store at every search-attribute lookup, each start, upsert, visibility
+  // write and list, 52 store reads per machine at 1,000 machines, half of all (docs/performance.md, "The dev server's
+  // search-attribute cache"). Off, as on every production server: maint's attributes are registered when the server
+  // starts, before anything reads them.
+  'system.forceSearchAttributesCacheRefreshOnRead': false,
 };
 
 /** The settings as `temporal server start-dev` arguments. */
