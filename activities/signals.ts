@@ -7,6 +7,7 @@ import { status } from '@grpc/grpc-js';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { temporal } from '@temporalio/proto';
 
 export interface OutgoingSignal {
   workflowId: string;
@@ -50,16 +51,20 @@ export async function sendSignals(client: Client, batch: OutgoingSignal[]): Prom
   return outcomes;
 }
 
-async function send(client: Client, s: OutgoingSignal): Promise<SignalOutcome> {
+/** `s` by its run (named, or else learned); by workflow ID when there is none, or once that run has closed. */
+async function send(client: Client, s: OutgoingSignal, { learned = true } = {}): Promise<SignalOutcome> {
+  const key = runKey(client, s.workflowId);
+  const run = s.runId ?? (learned ? currentRuns.get(key) : undefined);
   try {
     await client.workflowService.signalWorkflowExecution({
       namespace: client.options.namespace,
-      workflowExecution: { workflowId: s.workflowId, ...(s.runId ? { runId: s.runId } : {}) },
+      workflowExecution: { workflowId: s.workflowId, ...(run ? { runId: run } : {}) },
       signalName: s.name,
       input: { payloads: await encodeToPayloads(client.options.loadedDataConverter, s.arg) },
       identity: client.options.identity,
       requestId: s.requestId,
     });
+    if (!run && learned) learnCurrentRun(client, s.workflowId);
     return 'sent';
   } catch (err) {
     const code = (err as { code?: number }).code;
@@ -67,7 +72,49 @@ async function send(client: Client, s: OutgoingSignal): Promise<SignalOutcome> {
     if (code === status.INVALID_ARGUMENT) throw ApplicationFailure.nonRetryable(`signal ${s.name} to ${s.workflowId} refused: ${(err as Error).message}`);
     // NOT_FOUND: the receiver does not exist, or the named run has closed.
     if (code !== status.NOT_FOUND) throw err;
-    // The run named has closed (a window reset, or terminated by hand and started again): its workflow ID's latest.
-    return s.runId === undefined ? 'gone' : send(client, { ...s, runId: undefined });
+    if (run === undefined) return 'gone';
+    // The run named has closed (it continued as new; a window reset, or terminated by hand and started again): its
+    // workflow ID's latest.
+    if (currentRuns.get(key) === run) currentRuns.delete(key);
+    const { runId: _closed, ...byId } = s;
+    return send(client, byId, { learned: false });
   }
+}
+
+/**
+ * The open run of each workflow this worker signalled by ID (the schedule, the frameworks' registry, their mailboxes),
+ * learned once per run. A signal by workflow ID makes the server look the current run up in its store at every
+ * attempt (`GetCurrentExecution`), about ten times per machine's lifecycle into a few shared workflows; by run it
+ * does not. A run that has closed (these workflows continue as new) answers NOT_FOUND, and the signal goes by ID.
+ */
+const currentRuns = new Map<string, string>();
+/** Receivers being described now, so that a burst of signals describes each once. */
+const learning = new Set<string>();
+/** A bound, not a working size: a worker signals a few shared workflows by ID. */
+const MAX_KNOWN_RUNS = 1_000;
+
+function runKey(client: Client, workflowId: string): string {
+  return `${client.options.namespace}/${workflowId}`;
+}
+
+/** Describes the receiver in the background; its run is used once known and open. Best effort: by ID meanwhile. */
+function learnCurrentRun(client: Client, workflowId: string): void {
+  const key = runKey(client, workflowId);
+  if (learning.has(key)) return;
+  learning.add(key);
+  client.workflowService
+    .describeWorkflowExecution({ namespace: client.options.namespace, execution: { workflowId } })
+    .then((d) => {
+      const runId = d.workflowExecutionInfo?.execution?.runId;
+      if (!runId || d.workflowExecutionInfo?.status !== temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) return;
+      if (currentRuns.size >= MAX_KNOWN_RUNS) currentRuns.delete(currentRuns.keys().next().value!);
+      currentRuns.set(key, runId);
+    })
+    .catch(() => undefined)
+    .finally(() => learning.delete(key));
+}
+
+/** The run a signal by `workflowId` would go to, once learned (for tests). */
+export function knownRunOf(client: Client, workflowId: string): string | undefined {
+  return currentRuns.get(runKey(client, workflowId));
 }

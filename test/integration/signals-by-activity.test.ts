@@ -1,10 +1,11 @@
 // The activity that sends a machine's signals (activities/signals.ts), against the real dev server: a batch sent again
 // under the same request ids (an activity retried after a failure halfway) delivers nothing twice; one receiver's
 // signals arrive in the batch's order; a closed run is signalled by its workflow ID instead; a receiver that does not
-// exist is reported gone. The receivers are workflows no worker runs: their histories record the signals all the same.
+// exist is reported gone; a receiver signalled by ID is signalled by its run once that is known. The receivers are workflows no worker runs: their histories record the signals all the same.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { sendSignals, type OutgoingSignal } from '../../activities/signals';
+import { knownRunOf, sendSignals, type OutgoingSignal } from '../../activities/signals';
+import { eventually } from '../support/eventually';
 
 let connection: Connection;
 let client: Client;
@@ -63,5 +64,19 @@ test('a closed run is signalled by its workflow ID; a receiver that does not exi
   expect(outcomes).toEqual(['sent', 'gone']);
   expect(await heard(old.workflowId, next.firstExecutionRunId)).toEqual(['progress:"DOWN"']);
   expect(await heard(old.workflowId, oldRun)).toEqual([]);
+  await next.terminate('test: done');
+});
+
+test('a receiver signalled by ID is signalled by its run once known, and by ID again when that run has closed', async () => {
+  const first = await receiver('shared');
+  expect(await sendSignals(client, [signal(first.workflowId, 'notice', 1)])).toEqual(['sent']);
+  await eventually(() => knownRunOf(client, first.workflowId) === first.firstExecutionRunId, 'the run learned');
+  // As when a shared workflow continues as new: the known run closes, and a new one takes the workflow ID.
+  await first.terminate('test: continued');
+  const next = await client.workflow.start('noSuchWorkflowType', { workflowId: first.workflowId, taskQueue: TASK_QUEUE });
+  expect(await sendSignals(client, [signal(first.workflowId, 'notice', 2), signal(first.workflowId, 'notice', 3)])).toEqual(['sent', 'sent']);
+  expect(await heard(first.workflowId, first.firstExecutionRunId)).toEqual(['notice:1']);
+  expect(await heard(first.workflowId, next.firstExecutionRunId)).toEqual(['notice:2', 'notice:3']);
+  await eventually(() => knownRunOf(client, first.workflowId) === next.firstExecutionRunId, 'the next run learned');
   await next.terminate('test: done');
 });
