@@ -103,6 +103,17 @@ describe('machineKey', () => {
     // JSON allows "\ud800"; the schema accepts it as a non-empty hostname, so the key must not throw (URIError).
     expect(() => machineKey({ hostname: 'bad-\ud800' })).not.toThrow();
   });
+
+  test('the key is the same as code point by code point, lone surrogates or not (keys recorded in histories stay)', () => {
+    // The encoding every key was made with before text without a lone surrogate was encoded in one call.
+    const perCodePoint = (text: string) =>
+      Array.from(text, (ch) => (/^\p{Cs}$/u.test(ch) ? `%u${ch.charCodeAt(0).toString(16).toUpperCase()}` : encodeURIComponent(ch))).join('');
+    const texts = ['sim-01', '192.0.2.1', 'a;b=c%d', 'É-é', 'emoji-🚀', 'bad-\ud800', '\udfff-x', 'pair-\ud83d\ude80-lone-\ud83d', ' ', ''];
+    for (const text of texts) {
+      expect(machineKey({ ip: text })).toBe(`i=${perCodePoint(text)}`);
+      expect(machineKey({ hostname: text })).toBe(`h=${perCodePoint(text.replace(/[A-Z]/g, (c) => c.toLowerCase()))}`);
+    }
+  });
 });
 
 describe('machineJson (Mesos compact JSON, as printed in error texts)', () => {
