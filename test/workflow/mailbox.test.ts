@@ -308,7 +308,9 @@ test('continue-as-new keeps the log, the offers, the machines, the webhook curso
     await tell(h, 'eps', [unavailable(sim(1)), offers(o)]);
     for (let i = 1; i <= 30; i++) await tell(h, 'eps', [up(sim(2), `v${i}`)]);
     const last = base + 31;
-    await eventually(async () => (await polledWebhookOf(h, 'eps'))?.deliveredSeq === last, 'every event past the webhook');
+    // 31 deliveries and a continue-as-new: under a full test run's load (every project at once) this once took more
+    // than the default 30 s, where alone it takes under a second. A wait, not a timing: what follows checks the state.
+    await eventually(async () => (await polledWebhookOf(h, 'eps'))?.deliveredSeq === last, 'every event past the webhook', 90_000);
 
     expect((await handle.describe()).runId).not.toBe(firstRun);
     // The new run goes on numbering where the first left off: it does not start over from its own clock.
