@@ -13,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { admit, budgetUses, type Budgets } from '../src/domain/budgets';
-import { coveredBy } from '../src/domain/placement';
+import { MachineIndex } from '../src/domain/placement';
 import { packMachines, unpackMachines, type PackedMachines } from '../src/domain/packed-machines';
 import { ErrorCode } from '../src/domain/errors';
 import { formatDurationShort } from '../src/domain/time';
@@ -143,8 +143,10 @@ export async function frameworksWorkflow(input: FrameworksInput): Promise<void> 
   setHandler(frameworksView, () => [...frameworks.values()]);
   setHandler(unavailabilityView, (filter) => {
     const all = [...machines.values()];
-    const wanted = filter?.machines;
-    return wanted ? all.filter((m) => wanted.some((candidate) => coveredBy(candidate, m.machine))) : all;
+    if (!filter?.machines) return all;
+    // Indexed: a framework's advice asks with its every agent, and this thread runs every workflow of the worker.
+    const wanted = new MachineIndex(filter.machines, (m) => m);
+    return all.filter((m) => wanted.covering(m.machine).length > 0);
   });
   setHandler(budgetsView, () =>
     budgetUses(

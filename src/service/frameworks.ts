@@ -6,7 +6,7 @@ import type { QueryDefinition } from '@temporalio/common';
 import { ErrorCode, isNotFound, MaintError } from '../domain/errors';
 import type { FrameworkSubscription, MachineUnavailability } from '../domain/framework';
 import { machineKey, type MachineId } from '../domain/machine';
-import { coveredBy } from '../domain/placement';
+import { MachineIndex } from '../domain/placement';
 import { seal } from '../lib/sealed';
 import { perKeyLimit } from '../lib/per-key-limit';
 import { batchedWhileInFlight, sharedWhileInFlight } from '../lib/shared-reads';
@@ -233,7 +233,8 @@ export class FrameworkService {
    */
   async unavailability(machines: MachineId[]): Promise<MachineUnavailability[]> {
     const found = await this.inMaintenance(machines);
-    return found.filter((m) => machines.some((candidate) => coveredBy(candidate, m.machine)));
+    const candidates = new MachineIndex(machines, (m) => m);
+    return found.filter((m) => candidates.covering(m.machine).length > 0);
   }
 
   /** Each framework's disruption budget and what of it is in use; [] before anyone subscribed. */

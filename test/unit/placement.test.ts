@@ -1,7 +1,8 @@
 // Placement advice: candidates ranked by how their maintenance meets a task of a given runtime, with reasons.
 import type { MachineUnavailability } from '../../src/domain/framework';
 import { machineKey, type MachineId } from '../../src/domain/machine';
-import { coveredBy, rankPlacement } from '../../src/domain/placement';
+import { coveredBy, MachineIndex, rankPlacement } from '../../src/domain/placement';
+import { seededRandom, seedFrom } from '../support/seeded-random';
 import type { MachineMode, Unavailability } from '../../src/domain/window';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -145,5 +146,27 @@ describe('coveredBy: which maintenance entries a candidate may be', () => {
 
   test('case folding is ASCII only, as Mesos compares hostnames', () => {
     expect(coveredBy({ hostname: 'É' }, { hostname: 'é' })).toBe(false);
+  });
+});
+
+describe('MachineIndex', () => {
+  test('finds exactly what comparing each with each finds, in the same order (random machines, seeded)', () => {
+    const random = seededRandom(seedFrom(process.env.PLACEMENT_SEED));
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random.next() * xs.length)]!;
+    // Few names, so that machines meet: case differences, empty parts and missing parts included.
+    const hostnames = [undefined, '', 'a', 'A', 'b', 'B-1', 'b-1', 'É', 'é'];
+    const ips = [undefined, '', '10.0.0.1', '10.0.0.2', '10.0.0.3'];
+    const machine = (): MachineId => {
+      const [hostname, ip] = [pick(hostnames), pick(ips)];
+      return { ...(hostname === undefined ? {} : { hostname }), ...(ip === undefined ? {} : { ip }) };
+    };
+    for (let round = 0; round < 200; round++) {
+      const items = Array.from({ length: Math.floor(random.between(0, 30)) }, machine);
+      const index = new MachineIndex(items, (m) => m);
+      for (let q = 0; q < 20; q++) {
+        const candidate = machine();
+        expect({ seed: random.seed, found: index.covering(candidate) }).toEqual({ seed: random.seed, found: items.filter((m) => coveredBy(candidate, m)) });
+      }
+    }
   });
 });
