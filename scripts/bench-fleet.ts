@@ -20,7 +20,7 @@ import { WorkflowIds } from '../src/temporal/ids';
 import {
   countBy,
   escalationLagsMs,
-  killLagsMs,
+  killLagsOf,
   workflowTaskTimes,
   type LoggedKill,
   intOption,
@@ -160,7 +160,7 @@ async function run(stack: BenchStack): Promise<void> {
   const machineStarts = views.flatMap((v) => {
     const at = startedAtMs.get(ids.machine(v.id));
     const posted = postedAtMs.get(v.windowId);
-    return at === undefined || posted === undefined ? [] : [{ afterPostMs: at - posted, afterDeadlineMs: at - v.deadlineMs }];
+    return at === undefined || posted === undefined ? [] : [{ view: v, afterPostMs: at - posted, afterDeadlineMs: at - v.deadlineMs }];
   });
   const startedAfterDeadline = machineStarts.filter((m) => m.afterDeadlineMs > 0).length;
   const windowStartAfterPostMs: number[] = [];
@@ -170,7 +170,13 @@ async function run(stack: BenchStack): Promise<void> {
     if (posted !== undefined) windowStartAfterPostMs.push(wf.startTime.getTime() - posted);
   }
   const simStats = (await (await fetch(`${stack.simUrl}/stats`)).json()) as { killLog: LoggedKill[] };
-  const killLags = killLagsMs(views, simStats.killLog);
+  const killLagged = killLagsOf(views, simStats.killLog);
+  const killLags = killLagged.map((k) => k.lagMs);
+  // Split by whether the machine's workflow had started by its deadline: the late ones are killed by their window's
+  // armed kills alone, the others by their own (or the window's) as well.
+  const startedLate = new Set(machineStarts.filter((m) => m.afterDeadlineMs > 0).map((m) => m.view));
+  const killLagsStartedLate = killLagged.filter((k) => startedLate.has(k.view)).map((k) => k.lagMs);
+  const killLagsStartedInTime = killLagged.filter((k) => !startedLate.has(k.view)).map((k) => k.lagMs);
   // The mover asks maint's placement advice for every inverse offer; a failed call (5xx, timeout) is counted here.
   const simFrameworks = (await (await fetch(`${stack.simUrl}/frameworks`)).json()) as { placementFailures?: number }[];
   const placementFailures = simFrameworks.reduce((sum, f) => sum + (f.placementFailures ?? 0), 0);
@@ -253,6 +259,8 @@ async function run(stack: BenchStack): Promise<void> {
     escalationLagMaxMs: round(Math.max(...lags)),
     killLagP50Ms: round(percentile(killLags, 50)),
     killLagP99Ms: round(percentile(killLags, 99)),
+    killLagP99MsStartedInTime: round(percentile(killLagsStartedInTime, 99)),
+    killLagP99MsStartedLate: round(percentile(killLagsStartedLate, 99)),
     placementFailures,
     machineWorkflowTasks: machineTaskFigures,
     registryWorkflowTasks: registryTaskFigures,
@@ -290,7 +298,11 @@ async function run(stack: BenchStack): Promise<void> {
         ['placement advice calls that failed (simulated mover)', placementFailures, ''],
         ['machine workflow tasks: wait for a worker / in it', taskLine(machineTaskFigures), ''],
         ['registry workflow tasks: wait for a worker / in it', taskLine(registryTaskFigures), ''],
-        ['deadline → first kill at the cluster', `p50 ${figures.killLagP50Ms} ms, p99 ${figures.killLagP99Ms} ms (${killLags.length} machines)`, ''],
+        [
+          'deadline → first kill at the cluster',
+          `p50 ${figures.killLagP50Ms} ms, p99 ${figures.killLagP99Ms} ms (${killLags.length} machines); p99 ${figures.killLagP99MsStartedInTime} ms of those whose workflow started by their deadline (${killLagsStartedInTime.length}), ${figures.killLagP99MsStartedLate} ms of those started after it (${killLagsStartedLate.length})`,
+          '',
+        ],
         ['load average (1 min) before / after', `${loadBefore.load1} / ${figures.load.after.load1} (${loadBefore.cores} cores)`, ''],
       ],
     ),

@@ -67,17 +67,25 @@ export function killLagsMs(
   views: readonly Pick<MachineView, 'id' | 'deadlineMs' | 'history'>[],
   kills: readonly LoggedKill[],
 ): number[] {
+  return killLagsOf(views, kills).map((k) => k.lagMs);
+}
+
+/** killLagsMs with the machine each lag is of, in the order of `views`. */
+export function killLagsOf<V extends Pick<MachineView, 'id' | 'deadlineMs' | 'history'>>(
+  views: readonly V[],
+  kills: readonly LoggedKill[],
+): { view: V; lagMs: number }[] {
   const firstKill = new Map<string, number>();
   for (const k of kills) {
     if (k.reason !== 'hard-drain') continue;
     const at = Date.parse(k.at);
     firstKill.set(k.hostname, Math.min(firstKill.get(k.hostname) ?? Infinity, at));
   }
-  const lags: number[] = [];
+  const lags: { view: V; lagMs: number }[] = [];
   for (const view of views) {
     if (!deadlineHardDrain(view)) continue;
     const at = view.id.hostname === undefined ? undefined : firstKill.get(view.id.hostname);
-    if (at !== undefined) lags.push(at - view.deadlineMs);
+    if (at !== undefined) lags.push({ view, lagMs: at - view.deadlineMs });
   }
   return lags;
 }

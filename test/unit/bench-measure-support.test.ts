@@ -4,6 +4,7 @@ import {
   escalationLagsMs,
   intOption,
   killLagsMs,
+  killLagsOf,
   parsePrometheusText,
   percentile,
   serverWorkBetween,
@@ -86,6 +87,18 @@ describe('kill lags', () => {
       ],
     );
     expect(lags).toEqual([300, 1_000]); // d killed nothing: no lag
+  });
+
+  it('says which machine each lag is of', () => {
+    const views = ['a', 'b'].map((hostname) => ({ id: { hostname }, deadlineMs: 1_000, history: [{ atMs: 0, what: 'hard drain', detail: 'deadline: killing 1 tasks' }] }));
+    const kills = [
+      { hostname: 'b', at: new Date(1_250).toISOString(), reason: 'hard-drain' },
+      { hostname: 'a', at: new Date(1_100).toISOString(), reason: 'hard-drain' },
+    ];
+    expect(killLagsOf(views, kills)).toEqual([
+      { view: views[0], lagMs: 100 },
+      { view: views[1], lagMs: 250 },
+    ]);
   });
 });
 
