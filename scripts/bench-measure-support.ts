@@ -59,18 +59,11 @@ export interface LoggedKill {
 }
 
 /**
- * How late each deadline-escalated hard drain's first kill reached the cluster after the deadline (ms): the effect an
- * operator sees, later than the 'hard drain' decision by however long the activity took to be scheduled and run.
- * Machines without a deadline escalation, or whose hard drain found nothing to kill, have none.
+ * How late each deadline-escalated hard drain's first kill reached the cluster after the deadline (ms), with its
+ * machine, in the order of `views`: the effect an operator sees, later than the 'hard drain' decision by however long
+ * the activity took to be scheduled and run. Machines without a deadline escalation, or whose hard drain found nothing
+ * to kill, have none.
  */
-export function killLagsMs(
-  views: readonly Pick<MachineView, 'id' | 'deadlineMs' | 'history'>[],
-  kills: readonly LoggedKill[],
-): number[] {
-  return killLagsOf(views, kills).map((k) => k.lagMs);
-}
-
-/** killLagsMs with the machine each lag is of, in the order of `views`. */
 export function killLagsOf<V extends Pick<MachineView, 'id' | 'deadlineMs' | 'history'>>(
   views: readonly V[],
   kills: readonly LoggedKill[],

@@ -26,8 +26,8 @@ export function hardDrainKey(windowId: string, key: string): string {
 }
 
 /** Mesos lowercases hostnames with stout's strings::lower: A-Z only, so "É" and "é" stay different machines. */
-function asciiLower(text: string): string {
-  return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+export function asciiLower(text: string): string {
+  return /[A-Z]/.test(text) ? text.replace(/[A-Z]/g, (c) => c.toLowerCase()) : text;
 }
 
 const LONE_SURROGATE = /\p{Cs}/u;

@@ -9,7 +9,7 @@
 // entry by IP every hostname, and two different IPs under one hostname stay two machines. Empty parts name nothing.
 // When several entries match one candidate, the worst for the task counts: advice errs on the side of caution.
 import type { MachineUnavailability } from './framework';
-import type { MachineId } from './machine';
+import { asciiLower, type MachineId } from './machine';
 import type { PlacementClass } from './scheduler-wire';
 import { formatDuration } from './time';
 import type { Unavailability } from './window';
@@ -110,7 +110,7 @@ export class MachineIndex<T> {
   covering(machine: MachineId): T[] {
     const byHostname = machine.hostname ? (this.byHostname.get(asciiLower(machine.hostname)) ?? []) : [];
     const byIp = machine.ip ? (this.byIp.get(machine.ip) ?? []) : [];
-    const at = byIp.length === 0 ? byHostname : byHostname.length === 0 ? byIp : [...new Set([...byHostname, ...byIp])].sort((a, b) => a - b);
+    const at = [...new Set([...byHostname, ...byIp])].sort((a, b) => a - b); // the order given, each once
     return at.map((i) => this.items[i]!).filter((item) => coveredBy(machine, this.machineOf(item)));
   }
 }
@@ -119,10 +119,6 @@ function push(map: Map<string, number[]>, key: string, i: number): void {
   const list = map.get(key);
   if (list) list.push(i);
   else map.set(key, [i]);
-}
-
-function asciiLower(text: string): string {
-  return /[A-Z]/.test(text) ? text.replace(/[A-Z]/g, (c) => c.toLowerCase()) : text;
 }
 
 function judge(m: MachineUnavailability, nowMs: number, runtimeMs: number): Verdict {

@@ -13,7 +13,6 @@ const handedOut = new Set<number>();
  * worker takes from its own slice of that range, so two test files running at once do not choose the same port.
  */
 export async function freePort(): Promise<number> {
-  const slice = portSlice();
   if (!slice) return anyFreePort();
   for (let tries = 0; tries < 200; tries++) {
     const port = slice.from + Math.floor(Math.random() * slice.size);
@@ -29,6 +28,8 @@ const FIRST_PORT = 20_000;
 const SLICES = 17;
 
 /** This process's ports: its jest worker's slice (JEST_WORKER_ID 1..16), slice 0 outside jest; undefined off Linux. */
+const slice = portSlice();
+
 function portSlice(): { from: number; size: number } | undefined {
   let ephemeralFrom: number;
   try {

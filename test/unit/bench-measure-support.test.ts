@@ -3,7 +3,6 @@ import {
   cpuTicksFromStat,
   escalationLagsMs,
   intOption,
-  killLagsMs,
   killLagsOf,
   parsePrometheusText,
   percentile,
@@ -76,7 +75,7 @@ describe('kill lags', () => {
       deadlineMs: Date.parse('2026-01-01T00:00:01.000Z'),
       history: [{ atMs: 0, what: 'hard drain', detail }],
     });
-    const lags = killLagsMs(
+    const lags = killLagsOf(
       [view('a', 'deadline: killing 2 tasks'), view('b', 'drained: killing 0 tasks'), view('c', 'deadline: killing 1 tasks'), view('d', 'deadline: killing 1 tasks')],
       [
         { hostname: 'a', at: '2026-01-01T00:00:01.700Z', reason: 'hard-drain' },
@@ -85,7 +84,7 @@ describe('kill lags', () => {
         { hostname: 'c', at: '2026-01-01T00:00:00.900Z', reason: 'drain' },
         { hostname: 'c', at: '2026-01-01T00:00:02.000Z', reason: 'hard-drain' },
       ],
-    );
+    ).map((k) => k.lagMs);
     expect(lags).toEqual([300, 1_000]); // d killed nothing: no lag
   });
 
