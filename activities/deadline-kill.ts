@@ -15,6 +15,7 @@ import { MachineState } from '../workflows/machine-state';
 import { machineCommand, windowCommands } from '../workflows/messages';
 import { FIRST_TASK_COMPLETED, stateFromMemo, windowViewFromMemo } from '../src/temporal/published-state';
 import { WINDOW } from '../src/temporal/search-attributes';
+import { timestampMs } from '../src/temporal/activities-run';
 import type { ActivityDeps } from './deps';
 import type { HardDrainRequest } from './driver';
 import { activityLogger, SILENT } from './logging';
@@ -105,27 +106,26 @@ export function createDeadlineKillActivities({ driver, frameworks, logger = SILE
       const log = activityLogger(logger, { windowId: req.windowId });
       const result: WindowDeadlineKillResult = { fired: [], notFired: [] };
       const self = ctx.info.workflowExecution;
-      const windowCalledOff = self
-        ? await windowFence(ctx.client, self.workflowId, req.deadlineMs, { runId: self.runId, selfActivityId: ctx.info.activityId })
-        : 'not started by a window';
-      if (windowCalledOff) {
-        log.info({ why: windowCalledOff }, "window's deadline kills not fired: its machines decide");
-        result.notFired = req.machines.map(({ key }) => ({ key, why: windowCalledOff }));
-        return result;
-      }
+      const fenceWindow = (): Promise<string | undefined> =>
+        self
+          ? windowFence(ctx.client, self.workflowId, req.deadlineMs, { runId: self.runId, selfActivityId: ctx.info.activityId })
+          : Promise.resolve('not started by a window');
+      // The window is read at the same time as its machines, not before them: each kill waits for both reads, so both
+      // come after the deadline and before it, and the window's lag is not added to every machine's.
+      const windowCalledOff = fenceWindow();
+      windowCalledOff.catch(() => undefined); // awaited below, by every machine and at the end
       const budgeted = frameworks.withBudgets().catch(() => undefined);
       const one = async ({ machine, workflowId, key }: WindowDeadlineKillRequest['machines'][number]): Promise<void> => {
-        const [fence, held] = await Promise.all([
+        const [calledOff, fence, held] = await Promise.all([
+          windowCalledOff,
           machineFence(ctx.client, { workflowId, deadlineMs: req.deadlineMs, windowId: req.windowId }),
           heldByBudgets(machine, budgeted),
         ]);
+        if (calledOff) return void result.notFired.push({ key, why: calledOff });
         // A machine whose workflow this window has not started yet (a loaded server starts children seconds late) is
         // the window's to drain: nothing but the window can have called its hard drain off, so the window is fenced
         // again, now, for an extension or cancel it accepted since the first fence.
-        const why =
-          fence === NOT_STARTED
-            ? await windowFence(ctx.client, self!.workflowId, req.deadlineMs, { runId: self!.runId, selfActivityId: ctx.info.activityId })
-            : fence;
+        const why = fence === NOT_STARTED ? await fenceWindow() : fence;
         if (why ?? held) return void result.notFired.push({ key, why: (why ?? held)! });
         const atMs = Date.now();
         const idempotencyKey = hardDrainKey(req.windowId, key);
@@ -144,6 +144,11 @@ export function createDeadlineKillActivities({ driver, frameworks, logger = SILE
         }
       }));
       await Promise.all(told);
+      const calledOff = await windowCalledOff;
+      if (calledOff) {
+        log.info({ why: calledOff }, "window's deadline kills not fired: its machines decide");
+        return result;
+      }
       const lateMs = result.fired.map((f) => f.atMs - req.deadlineMs);
       const why: Record<string, number> = {};
       for (const n of result.notFired) why[n.why] = (why[n.why] ?? 0) + 1;
@@ -173,7 +178,7 @@ async function machineFence(
   client: Client,
   m: { workflowId: string; runId?: string; deadlineMs: number; windowId?: string; selfActivityId?: string },
 ): Promise<string | undefined> {
-  const settled = await readSettled(client, m.workflowId, m.runId, machineCommand.name).catch((err: unknown) => {
+  const settled = await readSettled(client, m.workflowId, m.runId, machineCommand.name, m.deadlineMs).catch((err: unknown) => {
     if (m.windowId !== undefined && isNotFound(err)) return undefined;
     throw err;
   });
@@ -222,7 +227,7 @@ async function windowFence(
 ): Promise<string | undefined> {
   let described: WorkflowExecutionDescription | string;
   if (self) {
-    const settled = await readSettled(client, workflowId, self.runId, windowCommands.name);
+    const settled = await readSettled(client, workflowId, self.runId, windowCommands.name, deadlineMs);
     if (settled.tail.unapplied) return 'a command the window has not applied yet';
     described = settled.described;
     if (typeof described === 'string') return described;
@@ -240,18 +245,22 @@ async function windowFence(
 
 /**
  * A workflow's description and the tail of its history after its last completed workflow task, once no workflow
- * task of it is in progress (a signal that came during one is not in the history until it ends).
+ * task of it that started before the deadline is in progress. A signal that came during a task in progress is not in
+ * the history until the task ends, nor is an update the task accepts. A task that started after the deadline holds
+ * only commands that came after it (the server's clock, which the workflows' timers keep too): they race the deadline
+ * as any later command does (the machine's own workflow task at the deadline may apply them or not), so the fence does
+ * not wait for it; what came before it is in the tail, and counts.
  */
 async function readSettled(
   client: Client,
   workflowId: string,
   runId: string | undefined,
   signalName: string,
+  deadlineMs: number,
 ): Promise<{ described: WorkflowExecutionDescription | string; tail: HistoryTail }> {
   const handle = client.workflow.getHandle(workflowId, runId);
   let described = await handle.describe();
-  for (let waited = 0; ; waited += TASK_IN_PROGRESS_POLL_MS) {
-    if (described.raw.pendingWorkflowTask?.state !== PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED) break;
+  for (let waited = 0; mayHoldCommandsFromBefore(described.raw.pendingWorkflowTask, deadlineMs); waited += TASK_IN_PROGRESS_POLL_MS) {
     if (waited >= TASK_IN_PROGRESS_WAIT_MS) return { described: 'a workflow task is still in progress', tail: NOTHING_PENDING };
     await new Promise((r) => setTimeout(r, TASK_IN_PROGRESS_POLL_MS));
     described = await handle.describe();
@@ -261,6 +270,14 @@ async function readSettled(
     ? await historyTail(client, workflowId, described.runId, signalName)
     : { unapplied: false, taskCompleted: described.historyLength >= FIRST_TASK_COMPLETED };
   return { described, tail };
+}
+
+/**
+ * A workflow task in progress that started before the deadline: it may hold signals and updates that came before the
+ * deadline, which the history shows only once it ends (readSettled). Its start is the server's clock.
+ */
+export function mayHoldCommandsFromBefore(task: temporal.api.workflow.v1.IPendingWorkflowTaskInfo | null | undefined, deadlineMs: number): boolean {
+  return task?.state === PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED && timestampMs(task.startedTime) < deadlineMs;
 }
 
 const NOTHING_PENDING: HistoryTail = { unapplied: false, taskCompleted: true };

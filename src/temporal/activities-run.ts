@@ -33,5 +33,10 @@ export function activitiesRun(events: readonly temporal.api.history.v1.IHistoryE
  * replay set) carry plain numbers.
  */
 export function eventTimeMs(e: temporal.api.history.v1.IHistoryEvent): number {
-  return Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+  return timestampMs(e.eventTime);
+}
+
+/** A protobuf timestamp in ms (0 when absent), whether its seconds are a Long (gRPC) or a number (JSON). */
+export function timestampMs(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  return Number(ts?.seconds ?? 0) * 1000 + Math.floor((ts?.nanos ?? 0) / 1e6);
 }
