@@ -64,6 +64,7 @@ async function runWorker(config: Config): Promise<void> {
     },
     observability: { metrics: new WorkerMetrics(registry), logger: log },
     workflowStackTraces: config.workflowStackTraces,
+    workflowTaskSlots: config.workflowTaskSlots,
   });
   log.info({ address, taskQueue: config.temporal.taskQueue }, 'worker polling');
   await worker.run(); // the SDK's Runtime shuts it down gracefully on SIGINT/SIGTERM

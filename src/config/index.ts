@@ -52,6 +52,13 @@ export const Env = z.object({
     .enum(['on', 'off'])
     .default('on')
     .describe("`on`: machines and windows arm their deadline's kills ahead of it; `off`: each machine's own workflow task at the deadline kills (README, Kills armed ahead of the deadline)"),
+  MAINT_WORKFLOW_TASK_SLOTS: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(1_000)
+    .default(8)
+    .describe("workflow tasks a worker holds at once; the rest wait on the server, where signals that come meanwhile join them and the deadline's kills need not wait for them (docs/performance.md)"),
   MAINT_WORKFLOW_STACK_TRACES: z
     .enum(['on', 'off'])
     .default('off')
@@ -147,6 +154,8 @@ export interface Config {
   armDeadlineKills: boolean;
   /** Workers keep workflows' stack traces (MAINT_WORKFLOW_STACK_TRACES, off by default). */
   workflowStackTraces: boolean;
+  /** Workflow tasks a worker holds at once (MAINT_WORKFLOW_TASK_SLOTS). */
+  workflowTaskSlots: number;
   /** What windows posted through the Mesos endpoints do on their own; undefined: nothing, as Mesos. */
   mesosPolicy?: Policy;
   /**
@@ -195,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     checkIntervalMs: e.MAINT_CHECK_INTERVAL,
     armDeadlineKills: e.MAINT_ARM_DEADLINE_KILLS === 'on',
     workflowStackTraces: e.MAINT_WORKFLOW_STACK_TRACES === 'on',
+    workflowTaskSlots: e.MAINT_WORKFLOW_TASK_SLOTS,
     mesosPolicy: e.MAINT_MESOS_POLICY,
     ...(e.MAINT_SECRET_KEY ? { secretKey: e.MAINT_SECRET_KEY } : {}),
     logLevel: e.LOG_LEVEL,

@@ -23,6 +23,8 @@ export interface WorkerSetup {
   observability?: { metrics: WorkerMetrics; logger: Logger };
   /** Keep workflows' stack traces (the stack trace query); off unless asked (WORKFLOW_STACK_TRACES_ENV). */
   workflowStackTraces?: boolean;
+  /** Workflow tasks held at once (MAINT_WORKFLOW_TASK_SLOTS); default: the SDK's (40). */
+  workflowTaskSlots?: number;
   /** Extra options, e.g. a pre-built bundle in tests. */
   options?: Partial<WorkerOptions>;
 }
@@ -60,6 +62,10 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     // A machine's deadline kills, armed up to a minute ahead, sleep in an activity slot until then (armed-kills): a
     // window of 50 machines alone holds 50. Activities here wait on the cluster or the network, not on this CPU.
     maxConcurrentActivityTaskExecutions: 1_000,
+    // Workflow code runs on one thread: a task the worker holds beyond what that thread can take waits in the worker,
+    // started for the server, which then holds back its signals for a task after it, and a deadline kill's fence
+    // waits for it to end. Left on the server, the task takes in what comes meanwhile (docs/performance.md).
+    ...(setup.workflowTaskSlots === undefined ? {} : { maxConcurrentWorkflowTaskExecutions: setup.workflowTaskSlots }),
     ...setup.options,
   });
 }

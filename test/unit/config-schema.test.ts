@@ -41,6 +41,8 @@ test.each([
   ['MAINT_CHECK_INTERVAL', '1.5s'],
   ['MAINT_ARM_DEADLINE_KILLS', 'yes'],
   ['MAINT_WORKFLOW_STACK_TRACES', 'true'],
+  ['MAINT_WORKFLOW_TASK_SLOTS', '1'],
+  ['MAINT_WORKFLOW_TASK_SLOTS', 'eight'],
   ['LOG_LEVEL', 'loud'],
 ])('a bad %s stops start-up naming it', (name, value) => {
   expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`bad configuration: ${name}: `));
@@ -50,6 +52,11 @@ test('deadline kills are armed unless turned off (MAINT_ARM_DEADLINE_KILLS=off)'
   expect(loadConfig({}).armDeadlineKills).toBe(true);
   expect(loadConfig({ MAINT_ARM_DEADLINE_KILLS: 'on' }).armDeadlineKills).toBe(true);
   expect(loadConfig({ MAINT_ARM_DEADLINE_KILLS: 'off' }).armDeadlineKills).toBe(false);
+});
+
+test('workers hold 8 workflow tasks at once unless told (MAINT_WORKFLOW_TASK_SLOTS)', () => {
+  expect(loadConfig({}).workflowTaskSlots).toBe(8);
+  expect(loadConfig({ MAINT_WORKFLOW_TASK_SLOTS: '40' }).workflowTaskSlots).toBe(40);
 });
 
 test("workers keep workflows' stack traces only when asked (MAINT_WORKFLOW_STACK_TRACES=on)", () => {
