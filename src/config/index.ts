@@ -19,6 +19,9 @@ const duration = (fallback: string) =>
       return ms ?? 0;
     });
 
+/** Workflow tasks a worker holds at once unless MAINT_WORKFLOW_TASK_SLOTS says (the SDK's own default is 40). */
+export const DEFAULT_WORKFLOW_TASK_SLOTS = 8;
+
 /** Every setting: its name, type, default and meaning (`.describe`). README's Configuration table lists each. */
 export const Env = z.object({
   TEMPORAL_ADDRESS: z
@@ -57,7 +60,7 @@ export const Env = z.object({
     .int()
     .min(2)
     .max(1_000)
-    .default(8)
+    .default(DEFAULT_WORKFLOW_TASK_SLOTS)
     .describe("workflow tasks a worker holds at once; the rest wait on the server, where signals that come meanwhile join them and the deadline's kills need not wait for them (docs/performance.md)"),
   MAINT_WORKFLOW_STACK_TRACES: z
     .enum(['on', 'off'])

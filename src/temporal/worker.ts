@@ -5,6 +5,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createActivities, type ActivityDeps } from '../../activities';
+import { DEFAULT_WORKFLOW_TASK_SLOTS } from '../config';
 import { WorkerMetrics } from '../observability/metrics';
 import { maintenanceSinks } from '../observability/sinks';
 
@@ -23,7 +24,7 @@ export interface WorkerSetup {
   observability?: { metrics: WorkerMetrics; logger: Logger };
   /** Keep workflows' stack traces (the stack trace query); off unless asked (WORKFLOW_STACK_TRACES_ENV). */
   workflowStackTraces?: boolean;
-  /** Workflow tasks held at once (MAINT_WORKFLOW_TASK_SLOTS); default: the SDK's (40). */
+  /** Workflow tasks held at once (MAINT_WORKFLOW_TASK_SLOTS); the same default as the configuration's. */
   workflowTaskSlots?: number;
   /** Extra options, e.g. a pre-built bundle in tests. */
   options?: Partial<WorkerOptions>;
@@ -65,7 +66,7 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     // Workflow code runs on one thread: a task the worker holds beyond what that thread can take waits in the worker,
     // started for the server, which then holds back its signals for a task after it, and a deadline kill's fence
     // waits for it to end. Left on the server, the task takes in what comes meanwhile (docs/performance.md).
-    ...(setup.workflowTaskSlots === undefined ? {} : { maxConcurrentWorkflowTaskExecutions: setup.workflowTaskSlots }),
+    maxConcurrentWorkflowTaskExecutions: setup.workflowTaskSlots ?? DEFAULT_WORKFLOW_TASK_SLOTS,
     ...setup.options,
   });
 }
