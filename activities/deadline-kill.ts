@@ -17,7 +17,7 @@ import { FIRST_TASK_COMPLETED, stateFromMemo, windowViewFromMemo } from '../src/
 import { WINDOW } from '../src/temporal/search-attributes';
 import { timestampMs } from '../src/temporal/activities-run';
 import type { ActivityDeps } from './deps';
-import type { HardDrainRequest } from './driver';
+import type { HardDrainRequest, MachineTasks } from './driver';
 import { activityLogger, SILENT } from './logging';
 
 export interface DeadlineKillRequest {
@@ -29,7 +29,13 @@ export interface DeadlineKillRequest {
 
 export type DeadlineKillResult =
   | { fired: true; atMs: number; killed: { taskId: string; frameworkId: string }[] }
-  | { fired: false; why: string };
+  | {
+      fired: false;
+      why: string;
+      /** The machine was empty when the fence looked, at `seenAtMs` (after the deadline): a look it goes on from. */
+      seen?: MachineTasks;
+      seenAtMs?: number;
+    };
 
 export interface WindowDeadlineKillRequest {
   windowId: string;
@@ -60,7 +66,8 @@ export function createDeadlineKillActivities({ driver, frameworks, logger = SILE
    */
   async function heldByBudgets(machine: MachineId, budgeted: Promise<ReadonlySet<string> | undefined>): Promise<string | undefined> {
     const [found, withBudgets] = await Promise.all([driver.describeMachine(machine), budgeted]);
-    if (!found?.tasks.length) return 'nothing runs there';
+    if (!found) return 'the cluster does not know the machine';
+    if (!found.tasks.length) return NOTHING_RUNS_THERE;
     if (withBudgets === undefined) return 'the frameworks with disruption budgets are unknown';
     const held = found.tasks.find((t) => withBudgets.has(t.frameworkId));
     return held && `framework ${held.frameworkId} has a disruption budget`;
@@ -86,6 +93,10 @@ export function createDeadlineKillActivities({ driver, frameworks, logger = SILE
         windowFence(ctx.client, req.windowWorkflowId, req.deadlineMs),
       ]);
       const reason = why ?? window ?? held;
+      if (reason === NOTHING_RUNS_THERE) {
+        log.info({ why: reason }, 'deadline kill not fired: the machine goes down drained');
+        return { fired: false, why: reason, seen: { known: true, tasks: [] }, seenAtMs: Date.now() };
+      }
       if (reason) {
         log.info({ why: reason }, 'deadline kill not fired: the machine decides');
         return { fired: false, why: reason };
@@ -206,6 +217,9 @@ async function machineFence(
   if (state.requests.down) return 'an operator took it down';
   return undefined;
 }
+
+/** Nothing called the hard drain off, and there is nothing to kill: the machine is empty. */
+const NOTHING_RUNS_THERE = 'nothing runs there';
 
 /** machineFence's answer for a window's machine with no workflow under its ID yet (its window has not started it). */
 const NOT_STARTED = "the machine's workflow has not started";

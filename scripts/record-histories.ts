@@ -327,6 +327,20 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    // Its frameworks end its tasks after its last look, just before the deadline: the kills it armed find it empty
+    // there, and it goes down drained, with no hard drain (armed-kills-first). A look of its own in between (one a
+    // second) finds it empty first: then it goes down drained before the deadline.
+    name: 'armed-kills-first',
+    async run(s) {
+      const id = await create(s, { machines: [sim(24)], drainWithin: '6s', duration: '2s' });
+      const deadline = Date.parse((await s.api('GET', `/api/v1/windows/${id}`)).body.deadline);
+      await pause(Math.max(deadline - 100 - Date.now(), 0));
+      const tasks: { taskId: string; hostname: string }[] = await s.sim('/tasks');
+      for (const t of tasks.filter((t) => t.hostname === 'sim-24')) await fetch(`${s.simUrl}/tasks/${t.taskId}`, { method: 'DELETE' });
+      return id;
+    },
+  },
+  {
     name: 'crash-and-resume',
     async run(s) {
       const id = await create(s, { machines: [sim(4)], drainWithin: '4s', duration: '2s' });
@@ -346,7 +360,7 @@ async function main(): Promise<void> {
     ? undefined
     : await startDevServer({ port: await freePort(), namespace: 'default', dbFile: path.join(dir, 'temporal.db') });
   if (server) process.env.TEMPORAL_ADDRESS = server.address;
-  const stack = await Stack.start({ machines: 22, checkInterval: '1s', taskGrace: '500ms' });
+  const stack = await Stack.start({ machines: 24, checkInterval: '1s', taskGrace: '500ms' });
   const only = process.env.RECORD_ONLY?.split(',').map((n) => n.trim());
   const client = await recorderClient();
   try {

@@ -33,6 +33,7 @@ import { MachineState, type MachineSnapshot, type PendingDelivery } from './mach
 import { MACHINE_STATE_MEMO, publishedState } from '../src/temporal/published-state';
 import {
   ARMED_KILLS,
+  ARMED_KILLS_FIRST,
   DEADLINE_UNDER_LOAD,
   DECIDE_FROM_STATE,
   FEWER_LOOKS,
@@ -105,6 +106,11 @@ const WAITS_ON_SIGNAL: readonly MachinePhase[] = ['waiting-for-slot', 'waiting-f
 const MAX_LOOK_BACKOFF = 8;
 /** How long before its deadline a machine arms its kills (armed-kills); each armed machine holds an activity slot. */
 const ARM_LEAD_MS = 60_000;
+/**
+ * How long after its deadline a machine waits for its armed kills' answer (armed-kills-first): their fence reads the
+ * machine, its window and the cluster, under load a second or two. Past it (a worker that lost them) it decides alone.
+ */
+const ARMED_KILLS_ANSWER_MS = 5_000;
 /** An armed kill not done this long after its deadline is given up: the machine's own hard drain has done it. */
 const DEADLINE_KILL_SLACK_MS = 60_000;
 
@@ -354,8 +360,24 @@ export async function machineWorkflow(input: MachineInput): Promise<MachineView>
     if (fired?.fired) return hardDrainAtDeadline(fired.atMs);
     const byWindow = m.deadlineKillsAtMs;
     if (byWindow !== undefined) return hardDrainAtDeadline(byWindow);
+    // They found the machine empty: a look newer than its own, and it goes down drained (armed-kills-first).
+    if (fired?.seen && fired.seenAtMs !== undefined && m.phase === 'draining' && patched(ARMED_KILLS_FIRST)) {
+      disarm();
+      lastLookMs = fired.seenAtMs;
+      m.observe(fired.seen, fired.seenAtMs, () => ids.offer(ids.machine(m.machine), uuid4())).forEach(deliver);
+      setCurrentDetails(m.details(Date.now()));
+      return decide();
+    }
     // Not fired (its fence found the hard drain called off, or not allowed yet): the machine decides, as before.
     if (fired || (armed && (armed.deadlineMs !== m.deadlineMs || !m.killsAtDeadline()))) disarm();
+    // Still armed for this deadline, which has passed: its kills act first, and the machine goes on from their answer
+    // (a signal wakes it sooner); past ARMED_KILLS_ANSWER_MS it decides alone.
+    const untilMs = m.deadlineMs + ARMED_KILLS_ANSWER_MS;
+    if (armed && !armed.outcome && Date.now() >= m.deadlineMs && Date.now() < untilMs && patched(ARMED_KILLS_FIRST)) {
+      const now = Date.now();
+      await condition(() => m.wake, untilMs - now, { summary: drainWaitSummary(label, m.phase, { kind: 'armed-kills', untilMs }, now) });
+      return;
+    }
     if (lastLookMs !== undefined && lookCanWait(Date.now(), lastLookMs) && since(QUICK_ESCALATION)) return decide();
     const tasksBefore = m.tasksAtLastLook;
     const summary = lookSummary(label, m.phase, m.tasksAtLastLook);

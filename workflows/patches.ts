@@ -107,6 +107,16 @@ export const DEADLINE_UNDER_LOAD = 'deadline-under-load';
 export const ARMED_KILLS = 'armed-kills';
 
 /**
+ * At the deadline a machine goes on from what its armed kills did, not from its own last look: it waits for their
+ * answer (up to ARMED_KILLS_ANSWER_MS after the deadline), and when they found the machine empty it takes that as a
+ * look and goes down drained, with no hard drain. Before, the machine's own workflow task at the deadline, when it
+ * came first, hard-drained from a look made before the deadline, and so did one whose kills had found nothing there
+ * (a framework had moved its tasks since): a hard drain the history dated from that task, seconds late under load.
+ * Asked only where it changes what the machine does.
+ */
+export const ARMED_KILLS_FIRST = 'armed-kills-first';
+
+/**
  * A window with a hard drain at its deadline and no maxParallel arms one activity for all its machines when it starts
  * (activities/deadline-kill.ts): at the deadline it fences and kills each machine that has not armed its own, and
  * tells it when. Under load a machine's workflow may start, or first look, only after its deadline.

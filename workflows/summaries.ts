@@ -104,12 +104,18 @@ export function lookSummary(label: string, phase: MachinePhase, tasksAtLastLook:
 export function drainWaitSummary(
   label: string,
   phase: MachinePhase,
-  wait: { kind: 'deadline'; atMs: number } | { kind: 'refuse-filter'; atMs: number } | { kind: 'look'; inMs: number },
+  wait:
+    | { kind: 'deadline'; atMs: number }
+    | { kind: 'armed-kills'; untilMs: number }
+    | { kind: 'refuse-filter'; atMs: number }
+    | { kind: 'look'; inMs: number },
   nowMs: number,
 ): string {
   switch (wait.kind) {
     case 'deadline':
       return `deadline of ${label} at ${formatUtcClock(wait.atMs, nowMs)}`;
+    case 'armed-kills':
+      return `deadline of ${label} passed: its armed kills act first (until ${formatUtcClock(wait.untilMs, nowMs)})`;
     case 'refuse-filter':
       return `a refuse filter on ${label} ends at ${formatUtcClock(wait.atMs, nowMs)}: offer again`;
     case 'look': {

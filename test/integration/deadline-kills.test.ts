@@ -89,8 +89,8 @@ test('armed ahead of the deadline, the kills fire there: the hard drain starts a
   const firedAt = [own?.atMs, byWindow?.atMs].filter((t): t is number => t !== undefined);
   for (const atMs of firedAt) expect(atMs).toBeGreaterThanOrEqual(deadline);
   if (own) expect(own.killed.map((t) => t.frameworkId)).toContain('silent');
-  // The machine's history dates the hard drain from the armed kills when their result reached it before its own
-  // timer at the deadline did; else from its own task (which then cancels them). Never before the deadline.
+  // The machine's history dates the hard drain from its armed kills (it waits for them at the deadline:
+  // armed-kills-first), or from its window's, or, with neither, from its own task. Never before the deadline.
   const [machine] = done.machines;
   const hardDrainAt = Date.parse(machine.history.find((e: any) => e.what === 'hard drain').at);
   expect(hardDrainAt).toBeGreaterThanOrEqual(deadline);

@@ -67,6 +67,7 @@ test.each([
   ['machineWorkflow', 'machine-baseline-5-fewer-tasks'],
   ['machineWorkflow', 'deadline-under-load'],
   ['machineWorkflow', 'armed-kills'],
+  ['machineWorkflow', 'armed-kills-first'],
   ['windowWorkflow', 'window-arms-kills'],
   ['windowWorkflow', 'window-commands-after-start'],
   ['windowWorkflow', 'state-in-memo'],

@@ -84,6 +84,9 @@ describe('summaries', () => {
     expect(drainWaitSummary('sim-07', 'draining', { kind: 'deadline', atMs: AT('14:00:00') }, NOW)).toBe(
       'deadline of sim-07 at 14:00 UTC',
     );
+    expect(drainWaitSummary('sim-07', 'draining', { kind: 'armed-kills', untilMs: AT('14:00:05') }, NOW)).toBe(
+      'deadline of sim-07 passed: its armed kills act first (until 14:00:05 UTC)',
+    );
     expect(drainWaitSummary('sim-07', 'draining', { kind: 'look', inMs: 10_000 }, NOW)).toBe('look at sim-07 again in 10s');
     expect(drainWaitSummary('sim-07', 'waiting-for-slot', { kind: 'look', inMs: 10_000 }, NOW)).toBe(
       'look at sim-07 again in 10s (waits for a slot)',
