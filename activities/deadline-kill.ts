@@ -12,7 +12,7 @@ import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription }
 import { temporal } from '@temporalio/proto';
 import { hardDrainKey, type MachineId } from '../src/domain/machine';
 import { MachineState } from '../workflows/machine-state';
-import { machineCommand, windowCommands } from '../workflows/messages';
+import { machineCommand, windowCommands, type MachineCommand } from '../workflows/messages';
 import { FIRST_TASK_COMPLETED, stateFromMemo, windowViewFromMemo } from '../src/temporal/published-state';
 import { WINDOW } from '../src/temporal/search-attributes';
 import { timestampMs } from '../src/temporal/activities-run';
@@ -54,6 +54,9 @@ const HEARTBEAT_MS = 1_000;
 /** How long a fence waits for a workflow task in progress to end (a signal it was given may be in it). */
 const TASK_IN_PROGRESS_WAIT_MS = 2_000;
 const TASK_IN_PROGRESS_POLL_MS = 50;
+/** How long after the deadline a window's kills keep telling a machine whose workflow had not started, and how often. */
+const TELL_NOT_STARTED_MS = 15_000;
+const TELL_RETRY_MS = 250;
 /** Machines a window's kills handle at once (a window of 50 in one round): a few round trips each, at once. */
 const MACHINES_AT_ONCE = 50;
 
@@ -134,17 +137,19 @@ export function createDeadlineKillActivities({ driver, frameworks, logger = SILE
         ]);
         if (calledOff) return void result.notFired.push({ key, why: calledOff });
         // A machine whose workflow this window has not started yet (a loaded server starts children seconds late) is
-        // the window's to drain: nothing but the window can have called its hard drain off, so the window is fenced
-        // again, now, for an extension or cancel it accepted since the first fence.
-        const why = fence === NOT_STARTED ? await fenceWindow() : fence;
+        // the window's to drain: nothing but the window can have called its hard drain off, and the window's fence,
+        // read after the deadline, has seen all it accepted before it.
+        const why = fence === NOT_STARTED ? undefined : fence;
         if (why ?? held) return void result.notFired.push({ key, why: (why ?? held)! });
         const atMs = Date.now();
         const idempotencyKey = hardDrainKey(req.windowId, key);
         const kills = await driver.killTasks({ machine, idempotencyKey, ...(req.maxGracePeriodMs === undefined ? {} : { maxGracePeriodMs: req.maxGracePeriodMs }) });
         result.fired.push({ key, atMs, killed: kills.killed.length });
-        // Not waited for before the next machine's kills. Not delivered: the machine decides the hard drain itself a
-        // moment later, under the same key.
-        told.push(ctx.client.workflow.getHandle(workflowId).signal(machineCommand, { type: 'deadline-kills', atMs }).catch(() => undefined));
+        // Not waited for before the next machine's kills. A machine not started yet is told once it is (its first
+        // workflow task then dates its hard drain from these kills). Not delivered: the machine decides the hard drain
+        // itself, under the same key.
+        const command: MachineCommand = { type: 'deadline-kills', atMs, windowId: req.windowId };
+        told.push(tellMachine(ctx.client, workflowId, command, fence === NOT_STARTED ? req.deadlineMs + TELL_NOT_STARTED_MS : 0).catch(() => undefined));
       };
       const told: Promise<unknown>[] = [];
       const queue = [...req.machines];
@@ -167,6 +172,22 @@ export function createDeadlineKillActivities({ driver, frameworks, logger = SILE
       return result;
     },
   };
+}
+
+/**
+ * Signals the machine's workflow; one that does not exist yet is signalled again until `untilMs` (its window starts
+ * it a moment later under load).
+ */
+async function tellMachine(client: Client, workflowId: string, command: MachineCommand, untilMs: number): Promise<void> {
+  for (;;) {
+    try {
+      return await client.workflow.getHandle(workflowId).signal(machineCommand, command);
+    } catch (err) {
+      if (!isNotFound(err) || Date.now() >= untilMs) throw err;
+      Context.current().heartbeat();
+      await Context.current().sleep(TELL_RETRY_MS);
+    }
+  }
 }
 
 /** Sleeps until the instant, heartbeating (a cancel reaches it at a heartbeat). */

@@ -247,6 +247,7 @@ export class MachineState {
       case 'deadline-kills':
         // Its window's kills at the deadline: the hard drain started then. Late (the machine went on meanwhile): moot.
         if (this.s.phase !== 'draining' || this.s.deadlineKillsAtMs !== undefined) return;
+        if (cmd.windowId !== undefined && cmd.windowId !== this.s.windowId) return;
         this.s.deadlineKillsAtMs = cmd.atMs;
         this.s.known = true; // the cluster knew it: its tasks were killed there (the machine may not have looked yet)
         return;

@@ -157,8 +157,11 @@ export type MachineCommand =
   | { type: 'disruption-granted' }
   /** Not yet: why, in words (e.g. "framework mover: 2 of 2 machines hosting it down (sim-01, sim-02)"). */
   | { type: 'disruption-held'; why: string }
-  /** Its window's armed kills killed what ran here at the deadline, at `atMs` (window-arms-kills). */
-  | { type: 'deadline-kills'; atMs: number };
+  /**
+   * Its window's armed kills killed what ran here at the deadline, at `atMs` (window-arms-kills). `windowId`: that
+   * window (absent in commands sent before it was given); a run of another window ignores the command.
+   */
+  | { type: 'deadline-kills'; atMs: number; windowId?: string };
 
 export interface InverseOfferAnswers {
   frameworkId: string;

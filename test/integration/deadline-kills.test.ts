@@ -152,11 +152,20 @@ test("the window's kills drain a machine whose workflow it has not started yet (
     frameworks: { lookup: async () => undefined, withBudgets: async () => new Set<string>() },
   });
   const notStarted = { machine: sim(15), workflowId: `${ids.machine(sim(15))}/not-started`, key: machineKey(sim(15)) };
-  const result = await env.run(killWindowAtDeadline, {
-    windowId: created.body.id,
-    deadlineMs: Date.parse(created.body.deadline),
-    machines: [notStarted],
-  });
+  const deadlineMs = Date.parse(created.body.deadline);
+  const running = env.run(killWindowAtDeadline, { windowId: created.body.id, deadlineMs, machines: [notStarted] });
+  // Its workflow starts a second after the deadline, after the kills (a stand-in nothing polls, which keeps what it is
+  // signalled in its history): it is told then, and would date its hard drain from the kills.
+  await new Promise((r) => setTimeout(r, Math.max(deadlineMs + 1_000 - Date.now(), 0)));
+  const late = await client.workflow.start('standInForALateMachine', { taskQueue: 'nobody-polls', workflowId: notStarted.workflowId });
+  const result = (await running) as WindowDeadlineKillResult;
   expect(result).toEqual({ fired: [expect.objectContaining({ key: notStarted.key })], notFired: [] });
   expect((await killsOn(15)).length).toBeGreaterThan(0);
+  const told = ((await late.fetchHistory()).events ?? []).flatMap((e) => {
+    const signal = e.workflowExecutionSignaledEventAttributes;
+    return signal ? [{ name: signal.signalName, arg: defaultPayloadConverter.fromPayload(signal.input!.payloads![0]!) }] : [];
+  });
+  const firedAt = result.fired[0]!.atMs;
+  expect(told).toEqual([{ name: 'machineCommand', arg: { type: 'deadline-kills', atMs: firedAt, windowId: created.body.id } }]);
+  await late.terminate('test over');
 });

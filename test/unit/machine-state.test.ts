@@ -394,6 +394,14 @@ describe("command: deadline-kills (its window's armed kills killed here)", () =>
     expect(m.wake).toBe(true);
   });
 
+  test("another window's kills are not this run's: ignored; this window's, named, count", () => {
+    const m = start();
+    m.command({ type: 'deadline-kills', atMs: START + 300, windowId: 'w-other' }, START + 2_000);
+    expect(m.deadlineKillsAtMs).toBeUndefined();
+    m.command({ type: 'deadline-kills', atMs: START + 400, windowId: m.windowId }, START + 2_100);
+    expect(m.deadlineKillsAtMs).toBe(START + 400);
+  });
+
   test('the first one counts; one that comes after the machine went on is moot', () => {
     const m = start();
     m.command({ type: 'deadline-kills', atMs: START + 300 }, START + 2_000);
