@@ -120,13 +120,11 @@ export function createDeadlineKillActivities({ driver, frameworks, logger = SILE
       const log = activityLogger(logger, { windowId: req.windowId });
       const result: WindowDeadlineKillResult = { fired: [], notFired: [] };
       const self = ctx.info.workflowExecution;
-      const fenceWindow = (): Promise<string | undefined> =>
-        self
-          ? windowFence(ctx.client, self.workflowId, req.deadlineMs, { runId: self.runId, selfActivityId: ctx.info.activityId })
-          : Promise.resolve('not started by a window');
       // The window is read at the same time as its machines, not before them: each kill waits for both reads, so both
       // come after the deadline and before it, and the window's lag is not added to every machine's.
-      const windowCalledOff = fenceWindow();
+      const windowCalledOff = self
+        ? windowFence(ctx.client, self.workflowId, req.deadlineMs, { runId: self.runId, selfActivityId: ctx.info.activityId })
+        : Promise.resolve('not started by a window');
       windowCalledOff.catch(() => undefined); // awaited below, by every machine and at the end
       const budgeted = frameworks.withBudgets().catch(() => undefined);
       const one = async ({ machine, workflowId, key }: WindowDeadlineKillRequest['machines'][number]): Promise<void> => {

@@ -2,9 +2,9 @@
 // server. A look a minute apart (MAINT_CHECK_INTERVAL=1m) makes the machine's last look one from before the deadline:
 // the tasks it saw there have gone since, and only the armed kills' fence, after the deadline, sees the machine empty.
 import { Client, Connection } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { DeadlineKillResult } from '../../activities/deadline-kill';
 import { WorkflowIds } from '../../src/temporal/ids';
+import { completedResults } from '../support/activity-results';
 import { Stack } from '../support/stack';
 
 let stack: Stack;
@@ -26,12 +26,7 @@ const SIM_03 = { hostname: 'sim-03', ip: '192.0.2.3' }; // hosts a mover task an
 async function armedKillOutcomes(): Promise<DeadlineKillResult[]> {
   const workflowId = new WorkflowIds(stack.env.MAINT_INSTANCE!).machine(SIM_03);
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const armed = new Set(
-    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'killAtDeadline').map((e) => Number(e.eventId)),
-  );
-  return events
-    .filter((e) => e.activityTaskCompletedEventAttributes && armed.has(Number(e.activityTaskCompletedEventAttributes.scheduledEventId)))
-    .map((e) => defaultPayloadConverter.fromPayload<DeadlineKillResult>(e.activityTaskCompletedEventAttributes!.result!.payloads![0]!));
+  return completedResults<DeadlineKillResult>(events, 'killAtDeadline');
 }
 
 test('a machine whose tasks left after its last look, before the deadline, goes down drained: no hard drain, nothing killed', async () => {

@@ -9,6 +9,7 @@ import { createDeadlineKillActivities } from '../../activities/deadline-kill';
 import { machineKey } from '../../src/domain/machine';
 import { SimDriver } from '../../src/drivers/sim-driver';
 import { WorkflowIds } from '../../src/temporal/ids';
+import { completedResults } from '../support/activity-results';
 import { Stack } from '../support/stack';
 
 let stack: Stack;
@@ -55,14 +56,7 @@ async function deadlineKills(n: number): Promise<{ armed: number; outcomes: (Dea
 async function windowKills(windowId: string): Promise<WindowDeadlineKillResult[]> {
   const workflowId = new WorkflowIds(stack.env.MAINT_INSTANCE!).window(windowId);
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const armed = new Set(
-    events
-      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'killWindowAtDeadline')
-      .map((e) => Number(e.eventId)),
-  );
-  return events
-    .filter((e) => e.activityTaskCompletedEventAttributes && armed.has(Number(e.activityTaskCompletedEventAttributes.scheduledEventId)))
-    .map((e) => defaultPayloadConverter.fromPayload<WindowDeadlineKillResult>(e.activityTaskCompletedEventAttributes!.result!.payloads![0]!));
+  return completedResults<WindowDeadlineKillResult>(events, 'killWindowAtDeadline');
 }
 
 /** Tasks the simulator killed on the machine, with when. */
